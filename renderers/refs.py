@@ -1,0 +1,122 @@
+"""Identifiers that only exist once resources do: account id, ARNs with random suffixes, ids.
+
+Renderers take a `Refs` next to the `Config`. Offline (`bluegreen render`) the unknown
+ones are visible placeholders such as `<ACCOUNT_ID>`; the engine passes the real values
+it found or created, so the same renderer writes the exact request it sends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bluegreen.config import Config
+
+
+@dataclass(frozen=True)
+class Refs:
+    account_id: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+    alb_security_group_ids: tuple[str, ...]
+    task_security_group_ids: tuple[str, ...]
+    load_balancer_arn: str
+    blue_target_group_arn: str
+    green_target_group_arn: str
+    production_listener_arn: str
+    test_listener_arn: str
+    image_uri: str
+
+    @classmethod
+    def offline(cls, config: Config, account_id: str = "<ACCOUNT_ID>") -> Refs:
+        """What can be known without AWS; placeholders in angle brackets for the rest."""
+        region = config.region
+        elb = f"arn:aws:elasticloadbalancing:{region}:{account_id}"
+        lb = config.load_balancer
+        net = config.network
+        subnets = tuple(s.id for s in net.subnets) or ("<SUBNET_1>", "<SUBNET_2>")
+        registry = f"{account_id}.dkr.ecr.{region}.amazonaws.com"
+        return cls(
+            account_id=account_id,
+            vpc_id=net.vpc if net.vpc != "default" else "<DEFAULT_VPC_ID>",
+            subnet_ids=subnets,
+            alb_security_group_ids=tuple(net.alb_security_groups) or ("<ALB_SECURITY_GROUP_ID>",),
+            task_security_group_ids=tuple(net.task_security_groups)
+            or ("<TASK_SECURITY_GROUP_ID>",),
+            load_balancer_arn=f"{elb}:loadbalancer/app/{lb.name}/<ID>",
+            blue_target_group_arn=f"{elb}:targetgroup/{lb.blue_target_group}/<ID>",
+            green_target_group_arn=f"{elb}:targetgroup/{lb.green_target_group}/<ID>",
+            production_listener_arn=f"{elb}:listener/app/{lb.name}/<ID>/<PRODUCTION_LISTENER_ID>",
+            test_listener_arn=f"{elb}:listener/app/{lb.name}/<ID>/<TEST_LISTENER_ID>",
+            image_uri=f"{registry}/{config.image.repository}:{config.image.tag}",
+        )
+
+    def with_values(self, **values: object) -> Refs:
+        return replace(self, **values)  # type: ignore[arg-type]
+
+
+class Arns:
+    """ARNs that follow from names alone (no random part)."""
+
+    def __init__(self, config: Config, refs: Refs) -> None:
+        self.config = config
+        self.region = config.region
+        self.account = refs.account_id
+        self.refs = refs
+
+    def role(self, name: str) -> str:
+        return f"arn:aws:iam::{self.account}:role/{name}"
+
+    @property
+    def execution_role(self) -> str:
+        task = self.config.task
+        return task.execution_role_arn or self.role(task.execution_role_name)
+
+    @property
+    def codedeploy_role(self) -> str:
+        return self.role(self.config.code_deploy.service_role_name)
+
+    @property
+    def pipeline_role(self) -> str:
+        return self.role(self.config.pipeline.role_name)
+
+    @property
+    def events_role(self) -> str:
+        return self.role(self.config.pipeline.events_role_name)
+
+    @property
+    def pipeline(self) -> str:
+        return f"arn:aws:codepipeline:{self.region}:{self.account}:{self.config.pipeline.name}"
+
+    @property
+    def ecr_repository(self) -> str:
+        return f"arn:aws:ecr:{self.region}:{self.account}:repository/{self.config.image.repository}"
+
+    @property
+    def codecommit_repository(self) -> str:
+        return f"arn:aws:codecommit:{self.region}:{self.account}:{self.config.source.repository}"
+
+    @staticmethod
+    def bucket(name: str) -> str:
+        return f"arn:aws:s3:::{name}"
+
+    @property
+    def log_group(self) -> str:
+        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.config.task.log_group}"
+
+    @property
+    def codedeploy_application(self) -> str:
+        app = self.config.code_deploy.application
+        return f"arn:aws:codedeploy:{self.region}:{self.account}:application:{app}"
+
+    @property
+    def codedeploy_group(self) -> str:
+        cd = self.config.code_deploy
+        return (
+            f"arn:aws:codedeploy:{self.region}:{self.account}:deploymentgroup:"
+            f"{cd.application}/{cd.deployment_group}"
+        )
+
+    @property
+    def codedeploy_config(self) -> str:
+        name = self.config.deployment_config_name
+        return f"arn:aws:codedeploy:{self.region}:{self.account}:deploymentconfig:{name}"

@@ -1,0 +1,133 @@
+"""The `bluegreen` command line.
+
+Start-up time matters (`bench/startup`): modules are imported inside the commands that
+need them, so `bluegreen --help` and `bluegreen render` never load boto3, docker or
+Textual. Exit codes: 0 ok, 1 the operation failed, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bluegreen")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def friendly_errors(command: F) -> F:
+    """Bad input ends in one message and exit 2; other failures in one message and exit 1.
+
+    A traceback only with --debug.
+    """
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from bluegreen.configfile import ConfigError
+
+        try:
+            return command(*args, **kwargs)
+        except ConfigError as exc:
+            click.echo(f"error: {exc.message()}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except click.exceptions.ClickException:
+            raise
+        except Exception as exc:
+            if click.get_current_context().find_root().params.get("debug"):
+                raise
+            click.echo(f"error: {exc} (run with --debug for details)", err=True)
+            sys.exit(EXIT_FAILED)
+
+    return run  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "-f", "--file", "config_file", required=True,
+    type=click.Path(dir_okay=False, path_type=Path), help="The stack's config (bluegreen.yaml).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="bluegreen")
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+def main(debug: bool) -> None:
+    """Set up and watch blue/green deployments of a container app on AWS
+    (CodePipeline -> CodeDeploy -> ECS Fargate behind an Application Load Balancer)."""
+
+
+@main.command()
+@config_option
+@friendly_errors
+def validate(config_file: Path) -> None:
+    """Check a config against every offline rule (names, limits, Fargate sizes, ports)."""
+    from bluegreen.configfile import load
+
+    config = load(config_file)
+    click.echo(f"{config_file}: valid (stack {config.name!r} in {config.region})")
+
+
+@main.command()
+@config_option
+@click.option("-o", "--out", "out_dir", required=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+@friendly_errors
+def render(config_file: Path, out_dir: Path) -> None:
+    """Write every artifact (taskdef.json, appspec.yaml, requests, CloudFormation); no AWS calls."""
+    from bluegreen.configfile import load
+    from bluegreen.export import write_artifacts
+    from renderers.artifacts import render_all, unresolved
+
+    config = load(config_file)
+    artifacts = render_all(config)
+    write_artifacts(artifacts, out_dir)
+    click.echo(f"wrote {len(artifacts)} files to {out_dir}/")
+    for artifact in artifacts:
+        click.echo(f"  {artifact.path}")
+    missing = unresolved(artifacts)
+    if missing:
+        click.echo(f"placeholders filled in by 'bluegreen apply': {', '.join(missing)}")
+
+
+@main.command()
+@click.option("-o", "--out", "out_file", default="bluegreen.yaml", show_default=True,
+              type=click.Path(dir_okay=False, path_type=Path), help="Where to write the config.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@friendly_errors
+def init(out_file: Path, force: bool) -> None:
+    """Write a commented starter config."""
+    from bluegreen.export import write_atomic
+    from bluegreen.starter import STARTER
+
+    if out_file.exists() and not force:
+        click.echo(f"error: {out_file} already exists. Fix: pick another path with -o, "
+                   "or pass --force to overwrite it.", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    write_atomic(out_file, STARTER)
+    click.echo(f"wrote {out_file}; edit it, then run: bluegreen validate -f {out_file}")
+
+
+def _register_optional_commands() -> None:
+    """Commands whose packages live beside the core (the sandbox needs moto)."""
+    try:
+        from sandbox.cli import sandbox_command
+    except ImportError:
+        return
+    main.add_command(sandbox_command, "sandbox")
+
+
+_register_optional_commands()
