@@ -15,19 +15,12 @@ from typing import Any, TypeVar
 
 import click
 
+from bluegreen import __version__
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("bluegreen")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 def friendly_errors(command: F) -> F:
@@ -62,8 +55,38 @@ config_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="bluegreen")
+class LazyGroup(click.Group):
+    """Commands whose modules are heavy (the sandbox loads moto and boto3) are imported
+    only when run; `--help` lists them from the short help kept here."""
+
+    lazy: dict[str, tuple[str, str]] = {
+        "sandbox": ("sandbox.cli:sandbox_command", "Run the local AWS region (the sandbox) on loopback."),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            module, attr = self.lazy[cmd_name][0].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in self.commands:
+                rows.append((name, self.commands[name].get_short_help_str(formatter.width - 20)))
+            else:
+                rows.append((name, self.lazy[name][1]))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="bluegreen")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 def main(debug: bool) -> None:
     """Set up and watch blue/green deployments of a container app on AWS
@@ -119,15 +142,3 @@ def init(out_file: Path, force: bool) -> None:
         sys.exit(EXIT_BAD_INPUT)
     write_atomic(out_file, STARTER)
     click.echo(f"wrote {out_file}; edit it, then run: bluegreen validate -f {out_file}")
-
-
-def _register_optional_commands() -> None:
-    """Commands whose packages live beside the core (the sandbox needs moto)."""
-    try:
-        from sandbox.cli import sandbox_command
-    except ImportError:
-        return
-    main.add_command(sandbox_command, "sandbox")
-
-
-_register_optional_commands()
