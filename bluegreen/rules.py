@@ -122,9 +122,10 @@ ENV_NAME = NameRule(
 )
 
 ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,64}")
-SUBNET_ID = re.compile(r"subnet-[0-9a-f]{8,17}")
-SECURITY_GROUP_ID = re.compile(r"sg-[0-9a-f]{8,17}")
-VPC_ID = re.compile(r"vpc-[0-9a-f]{8,17}")
+# AWS issues ids with 8 hex digits (older) or 17 (current), nothing between.
+SUBNET_ID = re.compile(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})")
+SECURITY_GROUP_ID = re.compile(r"sg-([0-9a-f]{8}|[0-9a-f]{17})")
+VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d[a-z]")
 
 

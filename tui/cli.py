@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -59,7 +59,7 @@ class LazyGroup(click.Group):
     """Commands whose modules are heavy (the sandbox loads moto and boto3) are imported
     only when run; `--help` lists them from the short help kept here."""
 
-    lazy: dict[str, tuple[str, str]] = {
+    lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "sandbox": ("sandbox.cli:sandbox_command", "Run the local AWS region (the sandbox) on loopback."),
     }
 
