@@ -1,0 +1,90 @@
+"""The stack as a graph of resource nodes, following aws-reference.md section 1."""
+
+from __future__ import annotations
+
+from graphlib import TopologicalSorter
+
+from bluegreen.aws.nodes.account import AccountNode, SubnetsNode, VpcNode
+from bluegreen.aws.nodes.base import Node
+from bluegreen.aws.nodes.codedeploy import ApplicationNode, DeploymentConfigNode, DeploymentGroupNode
+from bluegreen.aws.nodes.delivery import CodeCommitSourceNode, ImageNode, S3SourceNode
+from bluegreen.aws.nodes.ecs import ClusterNode, ServiceNode, TaskDefinitionNode
+from bluegreen.aws.nodes.iam import ExistingExecutionRoleNode, RoleNode
+from bluegreen.aws.nodes.network import ListenerNode, LoadBalancerNode, SecurityGroupNode, TargetGroupNode
+from bluegreen.aws.nodes.pipeline import EventRuleNode, PipelineNode
+from bluegreen.aws.nodes.storage import (
+    BucketNode,
+    CodeCommitRepositoryNode,
+    EcrRepositoryNode,
+    LogGroupNode,
+)
+from bluegreen.config import Config, CustomTrafficShift
+
+
+class ExistingSecurityGroupsNode(Node):
+    """Security groups named in the config: checked to exist in the VPC, never created."""
+
+    def __init__(self, role: str, ids: list[str]) -> None:
+        self.role = role
+        self.ids = ids
+        self.id = f"ec2.security_group.{role}"
+        self.title = f"Security groups for the {role} ({', '.join(ids)})"
+        self.deps = ("network.vpc",)
+
+    def inspect(self, ctx):  # type: ignore[no-untyped-def]
+        from bluegreen.aws.nodes.base import conflict, in_sync
+
+        found = ctx.client("ec2").describe_security_groups(
+            Filters=[{"Name": "group-id", "Values": self.ids}])["SecurityGroups"]
+        by_id = {g["GroupId"]: g for g in found}
+        missing = [i for i in self.ids if i not in by_id]
+        key = "albSecurityGroups" if self.role == "alb" else "taskSecurityGroups"
+        if missing:
+            return conflict(f"network.{key}: {', '.join(missing)} not found",
+                            "list existing security group ids, or leave it empty to create one")
+        vpc = ctx.need("vpc_id")
+        elsewhere = [i for i, g in by_id.items() if g["VpcId"] != vpc]
+        if elsewhere:
+            return conflict(f"network.{key}: {', '.join(elsewhere)} belong to another VPC than {vpc}",
+                            "pick security groups of the stack's VPC")
+        ctx.put(**{f"sg.{self.role}": self.ids[0]})
+        return in_sync(", ".join(self.ids))
+
+    def delete(self, ctx):  # type: ignore[no-untyped-def]
+        return False
+
+
+def build_nodes(config: Config) -> list[Node]:
+    """Every node of the stack, in a valid creation order."""
+    network = config.network
+    nodes: list[Node] = [
+        AccountNode(), VpcNode(), SubnetsNode(),
+        RoleNode("codedeploy"), RoleNode("pipeline"), RoleNode("events"),
+        RoleNode("execution") if config.creates_execution_role else ExistingExecutionRoleNode(),
+        BucketNode("artifacts"), EcrRepositoryNode(), ClusterNode(), LogGroupNode(), ApplicationNode(),
+        ImageNode(),
+        TargetGroupNode("blue"), TargetGroupNode("green"),
+        LoadBalancerNode(), ListenerNode("production"), ListenerNode("test"),
+        TaskDefinitionNode(), ServiceNode(),
+        DeploymentGroupNode(isinstance(config.code_deploy.deployment_config, CustomTrafficShift)),
+        PipelineNode(), EventRuleNode("image-push"), EventRuleNode("source-change"),
+    ]
+    for role, ids in (("alb", network.alb_security_groups), ("task", network.task_security_groups)):
+        nodes.append(ExistingSecurityGroupsNode(role, ids) if ids else SecurityGroupNode(role))
+    if isinstance(config.code_deploy.deployment_config, CustomTrafficShift):
+        nodes.append(DeploymentConfigNode())
+    if config.source.type == "codecommit":
+        nodes += [CodeCommitRepositoryNode(), CodeCommitSourceNode()]
+    else:
+        nodes += [BucketNode("source"), S3SourceNode()]
+    return ordered(nodes)
+
+
+def ordered(nodes: list[Node]) -> list[Node]:
+    by_id = {node.id: node for node in nodes}
+    sorter = TopologicalSorter({node.id: set(node.deps) for node in nodes})
+    order = [by_id[i] for i in sorter.static_order() if i in by_id]
+    unknown = {d for node in nodes for d in node.deps} - set(by_id)
+    if unknown:
+        raise ValueError(f"nodes depend on unknown nodes: {sorted(unknown)}")
+    return order

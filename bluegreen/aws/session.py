@@ -1,0 +1,123 @@
+"""One factory for AWS clients, whatever the target: the sandbox, a profile, the environment.
+
+Clients are made once per service and shared across threads (boto3 clients are
+thread-safe); the connection pool is sized to the applier's concurrency; retries use
+botocore's adaptive mode so throttling slows us down instead of failing us.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from bluegreen import __version__
+from bluegreen.errors import BadInput, Failed
+
+SANDBOX_ACCESS_KEY = "testing"
+SANDBOX_SECRET_KEY = "testing"  # the sandbox accepts any key; not a secret
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where calls go. `endpoint_url` set means the sandbox (or any AWS-compatible endpoint)."""
+
+    endpoint_url: str | None = None
+    profile: str | None = None
+    region: str | None = None
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.endpoint_url is not None
+
+
+@dataclass(frozen=True)
+class Identity:
+    account: str
+    arn: str
+    user_id: str
+
+
+class AwsSession:
+    def __init__(self, target: Target, concurrency: int = 10, retry_mode: str = "adaptive",
+                 max_attempts: int = 10) -> None:
+        import boto3
+        import botocore.config
+        from botocore.exceptions import ProfileNotFound
+
+        self.target = target
+        options: dict[str, Any] = {"region_name": target.region}
+        if target.profile:
+            options["profile_name"] = target.profile
+        if target.is_sandbox:
+            options["aws_access_key_id"] = SANDBOX_ACCESS_KEY
+            options["aws_secret_access_key"] = SANDBOX_SECRET_KEY
+        try:
+            self.boto = boto3.session.Session(**options)
+        except ProfileNotFound:
+            raise BadInput(
+                f"--profile {target.profile}: no such profile in your AWS config",
+                "run 'aws configure list-profiles' to see the profiles you have",
+            ) from None
+        if not self.boto.region_name:
+            raise BadInput(
+                "no AWS region is set",
+                "pass --region, set AWS_REGION, or set 'region' in the config file",
+            )
+        self.region: str = self.boto.region_name
+        self.botocore_config = botocore.config.Config(
+            retries={"mode": retry_mode, "max_attempts": max_attempts},
+            max_pool_connections=max(10, concurrency * 2),
+            user_agent_appid=f"bluegreen-{__version__}",
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                extra = {"endpoint_url": self.target.endpoint_url} if self.target.endpoint_url else {}
+                self._clients[service] = self.boto.client(
+                    service, config=self.botocore_config, **extra)
+            return self._clients[service]
+
+    def identity(self) -> Identity:
+        """sts:GetCallerIdentity, with every credential problem turned into one message."""
+        from botocore.exceptions import (
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+            SSOError,
+            TokenRetrievalError,
+        )
+
+        profile = self.target.profile or "default"
+        try:
+            answer = self.client("sts").get_caller_identity()
+        except (TokenRetrievalError, SSOError):
+            raise Failed(
+                f"the AWS SSO session of profile {profile!r} has expired or was never started",
+                f"run 'aws sso login --profile {profile}'",
+            ) from None
+        except NoCredentialsError:
+            raise Failed(
+                "no AWS credentials were found",
+                "run 'aws configure' (or 'aws sso login'), pass --profile, or try the local "
+                "sandbox with --sandbox",
+            ) from None
+        except EndpointConnectionError as exc:
+            where = self.target.endpoint_url or f"the {self.region} endpoint"
+            raise Failed(f"cannot reach {where} ({exc})", "check the network, or the sandbox") from None
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+                raise Failed("your AWS credentials have expired",
+                             f"refresh them (e.g. 'aws sso login --profile {profile}')") from None
+            if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
+                        "AccessDenied"):
+                raise Failed(f"AWS refused these credentials ({code})",
+                             "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile") from None
+            raise
+        return Identity(answer["Account"], answer["Arn"], answer["UserId"])
