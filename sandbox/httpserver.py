@@ -1,0 +1,80 @@
+"""A threaded WSGI server that can be stopped completely.
+
+werkzeug's threaded server leaves keep-alive handler threads running after ``shutdown()``; this one
+tracks every connection and its thread, and :meth:`StoppableServer.stop` closes the sockets and joins
+the threads, so a stopped sandbox holds no port and no thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+
+class QuietHandler(WSGIRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        # Bad requests (e.g. the TLS probe Docker sends before falling back to plain HTTP) are
+        # answered with 400 by http.server; the router logs its own failures.
+        pass
+
+
+class StoppableServer(ThreadedWSGIServer):
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, app: Any, name: str = "sandbox") -> None:
+        super().__init__(host, port, app, handler=QuietHandler)
+        self._name = name
+        self._lock = threading.Lock()
+        self._conns: dict[threading.Thread, socket.socket] = {}
+        self._serve_thread: threading.Thread | None = None
+
+    @property
+    def bound_port(self) -> int:
+        return int(self.server_address[1])
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        t = threading.Thread(
+            target=self._run_one,
+            args=(request, client_address),
+            name=f"{self._name}-conn",
+            daemon=True,
+        )
+        with self._lock:
+            self._conns[t] = request
+        t.start()
+
+    def _run_one(self, request: Any, client_address: Any) -> None:
+        try:
+            self.process_request_thread(request, client_address)
+        finally:
+            with self._lock:
+                self._conns.pop(threading.current_thread(), None)
+
+    def start(self) -> None:
+        self._serve_thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.1}, name=self._name, daemon=True
+        )
+        self._serve_thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._serve_thread is not None:
+            self.shutdown()
+            self._serve_thread.join(timeout)
+            self._serve_thread = None
+        with self._lock:
+            conns = list(self._conns.items())
+        for _, sock in conns:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for t, _ in conns:
+            t.join(timeout)
+        self.server_close()
