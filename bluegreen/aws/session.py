@@ -73,15 +73,36 @@ class AwsSession:
             read_timeout=60,
         )
         self._clients: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self._call_hooks: list[Any] = []
 
     def client(self, service: str) -> Any:
+        """One client per service, made on first use. Creation is locked per service so
+        that a cold discovery builds its clients in parallel."""
+        client = self._clients.get(service)
+        if client is not None:
+            return client
         with self._lock:
+            lock = self._locks.setdefault(service, threading.Lock())
+        with lock:
             if service not in self._clients:
                 extra = {"endpoint_url": self.target.endpoint_url} if self.target.endpoint_url else {}
-                self._clients[service] = self.boto.client(
-                    service, config=self.botocore_config, **extra)
+                with self._lock:  # boto3's Session is not thread-safe while it builds clients
+                    made = self.boto.client(service, config=self.botocore_config, **extra)
+                for hook in self._call_hooks:
+                    made.meta.events.register("before-call", hook)
+                self._clients[service] = made
             return self._clients[service]
+
+    def on_call(self, hook: Any) -> None:
+        """Call `hook(event_name=..., model=..., params=...)` before every API call of
+        every client, present and future (tests count mutating calls with it)."""
+        with self._lock:
+            self._call_hooks.append(hook)
+            clients = list(self._clients.values())
+        for client in clients:
+            client.meta.events.register("before-call", hook)
 
     def identity(self) -> Identity:
         """sts:GetCallerIdentity, with every credential problem turned into one message."""

@@ -6,7 +6,7 @@ internet-facing load balancer), so a plan refuses a bad config before any mutati
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bluegreen.aws.nodes.base import Node, State, conflict, in_sync
 
@@ -56,35 +56,17 @@ class VpcNode(Node):
         return False
 
 
-def _public_by_route_tables(tables: list[dict[str, Any]], subnet_id: str) -> bool:
-    """aws-reference 2.1: the subnet's own route table, else the VPC's main one, has an
-    active 0.0.0.0/0 (or ::/0) route to an internet gateway."""
-    own = [t for t in tables if any(a.get("SubnetId") == subnet_id for a in t.get("Associations", []))]
-    main = [t for t in tables if any(a.get("Main") for a in t.get("Associations", []))]
-    for table in own or main:
-        for route in table.get("Routes", []):
-            default = route.get("DestinationCidrBlock") == "0.0.0.0/0" or (
-                route.get("DestinationIpv6CidrBlock") == "::/0")
-            to_igw = str(route.get("GatewayId", "")).startswith("igw-")
-            if default and to_igw and route.get("State", "active") == "active":
-                return True
-    return False
-
-
 class SubnetsNode(Node):
     id = "network.subnets"
     title = "Subnets"
     deps = ("network.vpc",)
 
     def inspect(self, ctx: Context) -> State:
-        ec2 = ctx.client("ec2")
+        from bluegreen.aws.discovery_network import public_subnets_one_per_az, subnets
+
         vpc_id = ctx.need("vpc_id")
-        subnets = [s for page in ec2.get_paginator("describe_subnets").paginate(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]) for s in page["Subnets"]]
-        tables = [t for page in ec2.get_paginator("describe_route_tables").paginate(
-            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]) for t in page["RouteTables"]]
-        by_id = {s["SubnetId"]: s for s in subnets}
-        public = {s["SubnetId"] for s in subnets if _public_by_route_tables(tables, s["SubnetId"])}
+        found = subnets(ctx.session, vpc_id)  # one DescribeRouteTables for the VPC
+        by_id = {s.id: s for s in found}
         needs_public = ctx.config.load_balancer.scheme == "internet-facing"
         chosen = ctx.config.network.subnets
         if chosen:
@@ -93,11 +75,11 @@ class SubnetsNode(Node):
                 return conflict(f"network.subnets: {', '.join(missing)} not found in VPC {vpc_id}",
                                 "list subnets of that VPC (or leave subnets empty to use its public ones)")
             for ref in chosen:
-                actual = by_id[ref.id]["AvailabilityZone"]
+                actual = by_id[ref.id].az
                 if ref.az and ref.az != actual:
                     return conflict(f"network.subnets: {ref.id} is in {actual}, not {ref.az}",
                                     f"write az: {actual}")
-            private = [s.id for s in chosen if s.id not in public]
+            private = [s.id for s in chosen if not by_id[s.id].public]
             if needs_public and private:
                 return conflict(
                     f"network.subnets: {', '.join(private)} "
@@ -106,13 +88,14 @@ class SubnetsNode(Node):
                     "pick public subnets, or set loadBalancer.scheme: internal",
                 )
             ids = [s.id for s in chosen]
+        elif needs_public:
+            ids = [s.id for s in public_subnets_one_per_az(found, vpc_id)]
         else:
-            pool = [s for s in subnets if s["SubnetId"] in public or not needs_public]
-            per_zone: dict[str, dict[str, Any]] = {}
-            for s in sorted(pool, key=lambda s: (not s.get("DefaultForAz"), s["SubnetId"])):
-                per_zone.setdefault(s["AvailabilityZone"], s)
-            ids = [per_zone[z]["SubnetId"] for z in sorted(per_zone)]
-        zones = {by_id[i]["AvailabilityZone"] for i in ids}
+            per_zone: dict[str, str] = {}
+            for s in sorted(found, key=lambda s: (not s.default_for_az, s.id)):
+                per_zone.setdefault(s.az, s.id)
+            ids = [per_zone[z] for z in sorted(per_zone)]
+        zones = {by_id[i].az for i in ids}
         if len(zones) < 2:
             kind = "public " if needs_public else ""
             return conflict(
@@ -120,7 +103,7 @@ class SubnetsNode(Node):
                 "balancer needs two",
                 "add a public subnet in another zone, or pick another VPC",
             )
-        ctx.put(subnet_ids=ids, subnet_zones=sorted(zones))
+        ctx.put(subnet_ids=ids)
         return in_sync(", ".join(ids))
 
     def delete(self, ctx: Context) -> bool:
