@@ -61,6 +61,10 @@ class LazyGroup(click.Group):
 
     lazy: ClassVar[dict[str, tuple[str, str]]] = {
         "sandbox": ("sandbox.cli:sandbox_command", "Run the local AWS region (the sandbox) on loopback."),
+        "plan": ("tui.cli_stack:plan", "Show what apply would create, change or leave alone."),
+        "apply": ("tui.cli_stack:apply", "Create or update the whole stack (idempotent; resumes)."),
+        "destroy": ("tui.cli_stack:destroy", "Delete everything the stack created, in reverse order."),
+        "push": ("tui.cli_stack:push", "Build the image and push it to ECR (starts a deployment)."),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
