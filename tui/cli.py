@@ -89,12 +89,36 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="bluegreen")
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
-def main(debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Set up and watch blue/green deployments of a container app on AWS
-    (CodePipeline -> CodeDeploy -> ECS Fargate behind an Application Load Balancer)."""
+    (CodePipeline -> CodeDeploy -> ECS Fargate behind an Application Load Balancer).
+
+    With no command: the guided wizard, on the local sandbox."""
+    if ctx.invoked_subcommand is None:
+        from tui.app import run
+
+        run(None, sandbox=True)
+
+
+@main.command()
+@click.option("-f", "--file", "config_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Start from this config's values.")
+@click.option("--sandbox/--aws", default=True, show_default=True,
+              help="Start on the local sandbox, or on an AWS account.")
+@friendly_errors
+def wizard(config_file: Path | None, sandbox: bool) -> None:
+    """The guided setup: from nothing to a provisioned pipeline, screen by screen."""
+    from tui.app import run
+
+    if config_file is not None:
+        from bluegreen.configfile import load
+
+        load(config_file)  # bad input: one message and exit 2, before the screen opens
+    run(config_file, sandbox=sandbox)
 
 
 @main.command()

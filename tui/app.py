@@ -1,0 +1,119 @@
+"""The bluegreen Textual app: one driver worker walks the wizard screens in order.
+
+Handlers live with their screens; the app only drives the order, and owns what every
+screen shares: export (ctrl+e and the command palette), help (f1), and quitting with
+unsaved choices (ctrl+q asks first).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from bluegreen.draft import Draft
+from screens.context import STEPS, WizardContext
+
+# module:class for each step, in STEPS order; imported when first shown.
+STEP_SCREENS = (
+    "screens.target:TargetScreen",
+    "screens.image:ImageScreen",
+    "screens.task:TaskScreen",
+    "screens.appspec:AppSpecScreen",
+    "screens.source:SourceScreen",
+    "screens.network:NetworkScreen",
+    "screens.cluster:ClusterScreen",
+    "screens.codedeploy:CodeDeployScreen",
+    "screens.pipeline:PipelineScreen",
+    "screens.review:ReviewScreen",
+    "screens.provision:ProvisionScreen",
+)
+assert len(STEP_SCREENS) == len(STEPS)
+
+
+def step_class(index: int) -> type[Screen[str]]:
+    module, name = STEP_SCREENS[index].split(":")
+    cls: type[Screen[str]] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+class BlueGreenApp(App[None]):
+    TITLE = "bluegreen"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+e", "export", "Export"),
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, draft: Draft | None = None, sandbox: bool = True, start_step: int = 0,
+                 auto_start: bool = True) -> None:
+        super().__init__()
+        self.context = WizardContext(draft or Draft.new(), sandbox_requested=sandbox)
+        self.start_step = start_step
+        self.auto_start = auto_start
+
+    def on_mount(self) -> None:
+        if self.auto_start:
+            self.drive()
+
+    @work(exclusive=True, group="wizard")
+    async def drive(self) -> None:
+        """Show the steps in order; Back and Next move through them."""
+        index = self.start_step
+        while 0 <= index < len(STEP_SCREENS):
+            screen = step_class(index)(self.context)
+            answer = await self.push_screen_wait(screen)
+            if answer == "back":
+                index = max(0, index - 1)
+            elif answer == "next":
+                index += 1
+            elif answer == "quit":
+                break
+        self.exit()
+
+    # -- shared actions ------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Export", "Save the config as YAML and write every artifact", self.action_export)
+        yield SystemCommand("Help", "Keys and what each step does", self.action_help)
+
+    def action_export(self) -> None:
+        from screens.export import ExportScreen
+
+        self.push_screen(ExportScreen(self.context.draft))
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        if not self.context.draft.dirty:
+            self.exit()
+            return
+        from screens.confirm import ConfirmScreen
+
+        def answer(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(ConfirmScreen("You have unsaved choices. Quit without exporting them?",
+                                       yes="Quit", no="Stay"), answer)
+
+    def on_unmount(self) -> None:
+        self.context.close()
+
+
+def run(config_file: Path | None, sandbox: bool) -> None:
+    from bluegreen.configfile import load
+
+    draft = Draft(load(config_file), path=config_file) if config_file else None
+    BlueGreenApp(draft, sandbox=sandbox).run()
