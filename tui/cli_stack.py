@@ -21,7 +21,7 @@ ACTION_STYLE = {"create": "green", "update": "cyan", "in_sync": "dim", "conflict
                 "blocked": "red", "error": "bold red"}
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-concurrency_option = click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 32),
+concurrency_option = click.option("--concurrency", default=16, show_default=True, type=click.IntRange(1, 32),
                                   help="How many AWS calls run at once.")
 
 

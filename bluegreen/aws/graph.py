@@ -10,7 +10,14 @@ from bluegreen.aws.nodes.codedeploy import ApplicationNode, DeploymentConfigNode
 from bluegreen.aws.nodes.delivery import CodeCommitSourceNode, ImageNode, S3SourceNode
 from bluegreen.aws.nodes.ecs import ClusterNode, ServiceNode, TaskDefinitionNode
 from bluegreen.aws.nodes.iam import ExistingExecutionRoleNode, RoleNode
-from bluegreen.aws.nodes.network import ListenerNode, LoadBalancerNode, SecurityGroupNode, TargetGroupNode
+from bluegreen.aws.nodes.network import (
+    IngressNode,
+    ListenerNode,
+    LoadBalancerActiveNode,
+    LoadBalancerNode,
+    SecurityGroupNode,
+    TargetGroupNode,
+)
 from bluegreen.aws.nodes.pipeline import EventRuleNode, PipelineNode
 from bluegreen.aws.nodes.storage import (
     BucketNode,
@@ -64,13 +71,16 @@ def build_nodes(config: Config) -> list[Node]:
         BucketNode("artifacts"), EcrRepositoryNode(), ClusterNode(), LogGroupNode(), ApplicationNode(),
         ImageNode(),
         TargetGroupNode("blue"), TargetGroupNode("green"),
-        LoadBalancerNode(), ListenerNode("production"), ListenerNode("test"),
+        LoadBalancerNode(), LoadBalancerActiveNode(), ListenerNode("production"), ListenerNode("test"),
         TaskDefinitionNode(), ServiceNode(),
         DeploymentGroupNode(isinstance(config.code_deploy.deployment_config, CustomTrafficShift)),
         PipelineNode(), EventRuleNode("image-push"), EventRuleNode("source-change"),
     ]
     for role, ids in (("alb", network.alb_security_groups), ("task", network.task_security_groups)):
-        nodes.append(ExistingSecurityGroupsNode(role, ids) if ids else SecurityGroupNode(role))
+        if ids:
+            nodes.append(ExistingSecurityGroupsNode(role, ids))
+        else:
+            nodes += [SecurityGroupNode(role), IngressNode(role)]
     if isinstance(config.code_deploy.deployment_config, CustomTrafficShift):
         nodes.append(DeploymentConfigNode())
     if config.source.type == "codecommit":

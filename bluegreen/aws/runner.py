@@ -8,8 +8,10 @@ sleep without holding it. A failure stops only the nodes that depend on it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -61,9 +63,16 @@ class _Conflict(Exception):
         self.state = state
 
 
+# Worker threads for boto3 calls. asyncio's default pool has cpu+4 threads (6 on two
+# cores), fewer than the calls we want in flight while AWS answers slowly.
+_POOL = ThreadPoolExecutor(max_workers=32, thread_name_prefix="bluegreen-aws")
+
+
 async def _call(semaphore: asyncio.Semaphore, fn: Callable[..., T], *args: object) -> T:
+    """Run a blocking call in a worker thread (with this task's context variables)."""
     async with semaphore:
-        return await asyncio.to_thread(fn, *args)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(_POOL, context.run, fn, *args)
 
 
 async def _with_backoff(node: Node, codes: tuple[str, ...], attempt: Callable[[], Awaitable[T]]) -> T:
@@ -152,13 +161,55 @@ async def plan(ctx: Context, nodes: list[Node], concurrency: int = 8) -> list[Pl
     return [rows[n.id] for n in nodes if n.id in rows]
 
 
+# Which phase a node's inspect runs in (read by bench/provision.py to find the critical path).
+INSPECT_PHASE: contextvars.ContextVar[str] = contextvars.ContextVar("inspect_phase", default="run")
+
+
+def _inspect_in(phase: str, node: Node) -> Callable[[Context], State]:
+    def inspect(ctx: Context) -> State:
+        INSPECT_PHASE.set(phase)
+        return node.inspect(ctx)
+
+    return inspect
+
+
 async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunResult:
+    """Create or update every node; a node runs once its dependencies are done.
+
+    Each node is also inspected ahead of time, as soon as the nodes it depends on have been
+    inspected, so that finding things out stays off the critical path: at run time the
+    early answer is reused when it said "absent" (nothing else creates it meanwhile) or
+    when nothing it depends on changed in this run; otherwise the node is inspected again.
+    """
     semaphore = asyncio.Semaphore(concurrency)
+    loop = asyncio.get_running_loop()
+    early: dict[str, asyncio.Future[State | None]] = {n.id: loop.create_future() for n in nodes}
+    changed: set[str] = set()
+    created: set[str] = set()
+
+    async def look_ahead(node: Node) -> None:
+        for dep in node.deps:
+            if dep in early:
+                await asyncio.wait([early[dep]])
+        try:
+            guess: State | None = await _call(semaphore, _inspect_in("early", node), ctx)
+        except Exception:  # Pending, or a failure the run phase will meet and report
+            guess = None
+        early[node.id].set_result(guess)
+
+    lookahead = [asyncio.create_task(look_ahead(node)) for node in nodes]
 
     async def run(node: Node) -> None:
         started = time.monotonic()
         try:
-            state = await _call(semaphore, node.inspect, ctx)
+            guess = await early[node.id]
+            unsure = any(d in changed or early[d].result() is None for d in node.deps if d in early)
+            if guess is not None and (guess.action == "create" or not unsure):
+                state = guess
+            elif node.owner in created:
+                state = State("create", reason="its container was just created")
+            else:
+                state = await _call(semaphore, _inspect_in("run", node), ctx)
             ctx.emit(NodeStarted(node.id, node.title or node.id, _verb(state)))
             if state.action == "conflict":
                 raise _Conflict(state)
@@ -168,6 +219,9 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
                 operation = node.create if state.action == "create" else (lambda c: node.update(c, state))
                 codes = node.eventual_consistency_codes
                 detail = await _with_backoff(node, codes, lambda: _call(semaphore, operation, ctx))
+                changed.add(node.id)
+                if state.action == "create":
+                    created.add(node.id)
             await node.wait(ctx)
         except _Conflict as conflict:
             ctx.emit(NodeFailed(node.id, "Conflict", conflict.state.reason, conflict.state.fix,
@@ -181,7 +235,12 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
         ctx.emit(NodeDone(node.id, outcome, detail, time.monotonic() - started))  # type: ignore[arg-type]
         ctx.after_node(node.id)
 
-    return await _schedule(nodes, run, ctx)
+    try:
+        return await _schedule(nodes, run, ctx)
+    finally:
+        for task in lookahead:
+            task.cancel()
+        await asyncio.gather(*lookahead, return_exceptions=True)
 
 
 async def destroy(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunResult:

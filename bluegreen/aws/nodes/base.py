@@ -47,6 +47,9 @@ class Node:
     id: str = ""
     title: str = ""
     deps: tuple[str, ...] = ()
+    # The dependency this resource lives inside (a listener's load balancer): when the
+    # owner was created in this run, the resource cannot exist yet and is not looked for.
+    owner: str = ""
     # Errors that mean "IAM has not caught up with a role created seconds ago": retried.
     eventual_consistency_codes: tuple[str, ...] = ()
 

@@ -140,6 +140,7 @@ class ServiceNode(Node):
         if service is None:
             return create()
         arn = service["serviceArn"]
+        ctx.put(**{"service.status": service["status"]})
         owned = ownership(self, ctx, service.get("tags", []), arn)
         if owned:
             return owned
@@ -154,7 +155,9 @@ class ServiceNode(Node):
 
     def create(self, ctx: Context) -> str:
         request = requests.create_service(ctx.config, ctx.refs())
-        return str(ctx.client("ecs").create_service(**request)["service"]["serviceArn"])
+        service = ctx.client("ecs").create_service(**request)["service"]
+        ctx.put(**{"service.status": service.get("status", "")})
+        return str(service["serviceArn"])
 
     def update(self, ctx: Context, state: State) -> str:
         ecs = ctx.config.ecs
@@ -167,6 +170,8 @@ class ServiceNode(Node):
 
         Task health is not awaited here: it depends on the image, and the monitor shows it
         live (targets, task sets), where a user can act on it."""
+        if ctx.get("service.status", "ACTIVE") == "ACTIVE":  # found or created ACTIVE
+            return
         for attempt in range(60):
             service = await asyncio.to_thread(self._find, ctx)
             if service is None:

@@ -23,74 +23,43 @@ if TYPE_CHECKING:
     from bluegreen.aws.context import Context
 
 
+def _find_group(ctx: Context, role: str) -> dict[str, Any] | None:
+    groups = ctx.client("ec2").describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [ctx.need("vpc_id")]},
+        {"Name": "group-name", "Values": [f"{ctx.stack}-{role}"]},
+    ])["SecurityGroups"]
+    return groups[0] if groups else None
+
+
 class SecurityGroupNode(Node):
-    """role "alb": open on both listener ports; role "task": open to the ALB group only."""
+    """The group alone; its rules are the ingress node's, so the load balancer (which only
+    needs the group's id) does not wait for them."""
 
     def __init__(self, role: str) -> None:
-        self.role = role
+        self.role = role  # "alb" or "task"
         self.id = f"ec2.security_group.{role}"
-        self.deps = ("network.vpc",) if role == "alb" else ("network.vpc", "ec2.security_group.alb")
-
-    def name(self, ctx: Context) -> str:
-        return f"{ctx.stack}-{self.role}"
-
-    def _find(self, ctx: Context) -> dict[str, Any] | None:
-        groups = ctx.client("ec2").describe_security_groups(Filters=[
-            {"Name": "vpc-id", "Values": [ctx.need("vpc_id")]},
-            {"Name": "group-name", "Values": [self.name(ctx)]},
-        ])["SecurityGroups"]
-        return groups[0] if groups else None
-
-    def _ingress(self, ctx: Context, group_id: str) -> dict[str, Any]:
-        if self.role == "alb":
-            return requests.alb_ingress(ctx.config, group_id)
-        return requests.task_ingress(ctx.config, group_id, ctx.need("sg.alb"))
-
-    @staticmethod
-    def _rule_keys(permissions: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
-        keys = set()
-        for p in permissions:
-            for r in p.get("IpRanges", []):
-                keys.add((p.get("FromPort"), p.get("ToPort"), r["CidrIp"]))
-            for g in p.get("UserIdGroupPairs", []):
-                keys.add((p.get("FromPort"), p.get("ToPort"), g["GroupId"]))
-        return keys
+        self.deps = ("network.vpc",)
 
     def inspect(self, ctx: Context) -> State:
-        self.title = f"Security group {self.name(ctx)}"
-        group = self._find(ctx)
+        self.title = f"Security group {ctx.stack}-{self.role}"
+        group = _find_group(ctx, self.role)
         if group is None:
             return create()
         owned = ownership(self, ctx, group.get("Tags", []), group["GroupId"])
         if owned:
             return owned
         ctx.put(**{f"sg.{self.role}": group["GroupId"]})
-        wanted = self._rule_keys(self._ingress(ctx, group["GroupId"])["IpPermissions"])
-        missing = wanted - self._rule_keys(group.get("IpPermissions", []))
-        if missing:
-            return update("ingress rules are missing", group["GroupId"])
         return in_sync(group["GroupId"])
 
     def create(self, ctx: Context) -> str:
-        ec2 = ctx.client("ec2")
-        group_id = str(ec2.create_security_group(
+        group_id = str(ctx.client("ec2").create_security_group(
             **requests.create_security_group(ctx.config, ctx.refs(), self.role))["GroupId"])
         ctx.put(**{f"sg.{self.role}": group_id})
-        ec2.authorize_security_group_ingress(**self._ingress(ctx, group_id))
         return group_id
-
-    def update(self, ctx: Context, state: State) -> str:
-        group = self._find(ctx)
-        assert group is not None
-        have = self._rule_keys(group.get("IpPermissions", []))
-        request = self._ingress(ctx, group["GroupId"])
-        request["IpPermissions"] = [p for p in request["IpPermissions"] if not self._rule_keys([p]) <= have]
-        ctx.client("ec2").authorize_security_group_ingress(**request)
-        return state.detail
 
     def delete(self, ctx: Context) -> bool:
         try:
-            group = self._find(ctx)
+            group = _find_group(ctx, self.role)
         except Exception as exc:
             if is_not_found(exc) or "vpc_id" in str(exc):
                 return False
@@ -99,6 +68,60 @@ class SecurityGroupNode(Node):
             return False
         ctx.client("ec2").delete_security_group(GroupId=group["GroupId"])
         return True
+
+
+def _rule_keys(permissions: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
+    keys = set()
+    for p in permissions:
+        for r in p.get("IpRanges", []):
+            keys.add((p.get("FromPort"), p.get("ToPort"), r["CidrIp"]))
+        for g in p.get("UserIdGroupPairs", []):
+            keys.add((p.get("FromPort"), p.get("ToPort"), g["GroupId"]))
+    return keys
+
+
+class IngressNode(Node):
+    """alb: both listener ports open to the internet; task: the container port open to the
+    load balancer's group only."""
+
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.id = f"ec2.security_group.{role}.ingress"
+        self.deps = (f"ec2.security_group.{role}",) if role == "alb" else (
+            "ec2.security_group.task", "ec2.security_group.alb")
+
+    def _wanted(self, ctx: Context) -> dict[str, Any]:
+        group_id = ctx.need(f"sg.{self.role}")
+        if self.role == "alb":
+            return requests.alb_ingress(ctx.config, group_id)
+        return requests.task_ingress(ctx.config, group_id, ctx.need("sg.alb"))
+
+    def _missing(self, ctx: Context, group: dict[str, Any] | None) -> list[dict[str, Any]]:
+        have = _rule_keys(group.get("IpPermissions", [])) if group else set()
+        return [p for p in self._wanted(ctx)["IpPermissions"] if not _rule_keys([p]) <= have]
+
+    def inspect(self, ctx: Context) -> State:
+        self.title = f"Ingress rules of {ctx.stack}-{self.role}"
+        group = _find_group(ctx, self.role)
+        if group is None:
+            return create("after the security group is created")
+        if self._missing(ctx, group):
+            return update("ingress rules are missing", group["GroupId"])
+        return in_sync(group["GroupId"])
+
+    def create(self, ctx: Context) -> str:
+        request = self._wanted(ctx)
+        ctx.client("ec2").authorize_security_group_ingress(**request)
+        return str(request["GroupId"])
+
+    def update(self, ctx: Context, state: State) -> str:
+        request = self._wanted(ctx)
+        request["IpPermissions"] = self._missing(ctx, _find_group(ctx, self.role))
+        ctx.client("ec2").authorize_security_group_ingress(**request)
+        return state.detail
+
+    def delete(self, ctx: Context) -> bool:
+        return False  # rules go with their group
 
 
 def _elb_tags(ctx: Context, arn: str) -> list[dict[str, str]]:
@@ -185,7 +208,8 @@ class LoadBalancerNode(Node):
         return found["LoadBalancers"][0] if found["LoadBalancers"] else None
 
     def _publish(self, ctx: Context, lb: dict[str, Any]) -> None:
-        ctx.put(**{"lb.arn": lb["LoadBalancerArn"], "lb.dns": lb["DNSName"]})
+        ctx.put(**{"lb.arn": lb["LoadBalancerArn"], "lb.dns": lb["DNSName"],
+                   "lb.state": lb.get("State", {}).get("Code", "active")})
 
     def inspect(self, ctx: Context) -> State:
         name = ctx.config.load_balancer.name
@@ -211,15 +235,40 @@ class LoadBalancerNode(Node):
         lb = ctx.client("elbv2").create_load_balancer(
             **requests.create_load_balancer(ctx.config, ctx.refs()))["LoadBalancers"][0]
         self._publish(ctx, lb)
+        ctx.put(**{"lb.state": lb.get("State", {}).get("Code", "provisioning")})
         return str(lb["DNSName"])
 
     def update(self, ctx: Context, state: State) -> str:
         ctx.client("elbv2").set_subnets(LoadBalancerArn=state.detail, Subnets=list(ctx.need("subnet_ids")))
         return state.detail
 
+    def delete(self, ctx: Context) -> bool:
+        lb = self._find(ctx)
+        if lb is None or tag_value(_elb_tags(ctx, lb["LoadBalancerArn"])) != ctx.stack:
+            return False
+        ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        return True
+
+
+class LoadBalancerActiveNode(Node):
+    """Waits for the load balancer to become active. Listeners and the service do not need
+    that (AWS accepts them while it provisions), so nothing waits on this but the end."""
+
+    id = "elbv2.load_balancer.active"
+    deps = ("elbv2.load_balancer",)
+
+    def inspect(self, ctx: Context) -> State:
+        self.title = f"Load balancer {ctx.config.load_balancer.name} active"
+        return in_sync(ctx.get("lb.state", ""))
+
+    def delete(self, ctx: Context) -> bool:
+        return False
+
     async def wait(self, ctx: Context) -> None:
         elbv2 = ctx.client("elbv2")
         arn = ctx.need("lb.arn")
+        if ctx.get("lb.state", "active") == "active":  # found active, or created active
+            return
         for attempt in range(120):
             found = await asyncio.to_thread(elbv2.describe_load_balancers, LoadBalancerArns=[arn])
             state = found["LoadBalancers"][0]["State"]["Code"]
@@ -232,15 +281,10 @@ class LoadBalancerNode(Node):
             await asyncio.sleep(5)
         raise TimeoutError("the load balancer did not become active within 10 minutes")
 
-    def delete(self, ctx: Context) -> bool:
-        lb = self._find(ctx)
-        if lb is None or tag_value(_elb_tags(ctx, lb["LoadBalancerArn"])) != ctx.stack:
-            return False
-        ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
-        return True
-
 
 class ListenerNode(Node):
+    owner = "elbv2.load_balancer"
+
     def __init__(self, kind: str) -> None:
         self.kind = kind  # "production" or "test"
         self.id = f"elbv2.listener.{kind}"

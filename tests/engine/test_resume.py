@@ -1,0 +1,53 @@
+"""Resume: the apply is killed right after each node in turn; a re-run always completes,
+and no resource exists twice."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import put_tiny_image, run_apply, session_for, stack_config
+
+from bluegreen.aws.graph import build_nodes
+from bluegreen.aws.session import AwsSession
+
+NODE_IDS = [node.id for node in build_nodes(stack_config("probe"))]
+
+
+class Killed(BaseException):
+    """Not an Exception: like a crash, the runner must not treat it as a node failure."""
+
+
+@pytest.fixture(scope="module")
+def session(sandbox) -> AwsSession:  # type: ignore[no-untyped-def]
+    session = session_for(sandbox)
+    put_tiny_image(session)
+    return session
+
+
+@pytest.mark.parametrize("index", range(len(NODE_IDS)), ids=NODE_IDS)
+def test_killed_after_a_node_then_rerun_completes_without_duplicates(session: AwsSession, index: int) -> None:
+    name = f"resume{index:02d}"
+    config = stack_config(name)
+    victim = NODE_IDS[index]
+
+    def kill(node_id: str) -> None:
+        if node_id == victim:
+            raise Killed(node_id)
+
+    with pytest.raises(Killed):
+        run_apply(session, config, after_node=kill)
+
+    result, ctx = run_apply(session, config)
+    assert result.ok, result
+
+    ec2 = session.client("ec2")
+    for role in ("alb", "task"):
+        groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{name}-{role}"]}])
+        assert len(groups["SecurityGroups"]) == 1
+    revisions = session.client("ecs").list_task_definitions(familyPrefix=name)["taskDefinitionArns"]
+    assert len(revisions) == 1, revisions
+    listeners = session.client("elbv2").describe_listeners(LoadBalancerArn=ctx.get("lb.arn"))["Listeners"]
+    assert sorted(item["Port"] for item in listeners) == [80, 8080]
+    services = session.client("ecs").list_services(cluster=name)["serviceArns"]
+    assert len(services) == 1
+    rules = session.client("events").list_rules(NamePrefix=f"{name}-")["Rules"]
+    assert len(rules) == 2

@@ -1,0 +1,57 @@
+"""The wizard's draft: every change is judged by the Config model, refused values wait for
+the change that makes them fit, and a new stack name carries the derived names along."""
+
+from __future__ import annotations
+
+from bluegreen.draft import Draft, concerns
+
+
+def test_a_valid_change_is_applied_and_marks_the_draft_dirty() -> None:
+    draft = Draft.new("shop")
+    assert draft.set("task.containerPort", 8080) == []
+    assert draft.config.task.container_port == 8080
+    assert draft.dirty
+
+
+def test_a_refused_value_names_the_field_rule_and_fix_and_keeps_the_config() -> None:
+    draft = Draft.new("shop")
+    problems = draft.set("loadBalancer.testPort", 80)
+    assert problems and concerns(problems[0], "loadBalancer.testPort")
+    assert "must differ" in problems[0].rule and problems[0].fix
+    assert draft.config.load_balancer.test_port == 8080
+    assert draft.value("loadBalancer.testPort") == 80  # what the user typed stays on screen
+
+
+def test_cpu_waits_for_a_memory_that_fits_it() -> None:
+    draft = Draft.new("shop")
+    problems = draft.set("task.cpu", 1024)
+    assert [p.path for p in problems] == ["task.memory"]
+    assert draft.config.task.cpu == 256
+    assert draft.set("task.memory", 2048) == []
+    assert (draft.config.task.cpu, draft.config.task.memory) == (1024, 2048)
+    assert draft.problems == []
+
+
+def test_renaming_the_stack_renames_derived_names_only() -> None:
+    draft = Draft.new("shop")
+    draft.set("ecs.cluster", "shared")
+    assert draft.set("name", "store") == []
+    assert draft.config.load_balancer.name == "store-alb"
+    assert draft.config.ecs.cluster == "shared"
+
+
+def test_a_bad_stack_name_is_refused_without_touching_anything() -> None:
+    draft = Draft.new("shop")
+    problems = draft.set("name", "Bad Name")
+    assert problems and problems[0].path == "name"
+    assert draft.config.name == "shop" and draft.config.ecs.service == "shop"
+
+
+def test_save_writes_yaml_that_loads_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bluegreen.configfile import load
+
+    draft = Draft.new("shop")
+    draft.set("codeDeploy.deploymentConfig", {"type": "canary", "percent": 20, "intervalMinutes": 5})
+    draft.save(tmp_path / "bluegreen.yaml")
+    assert not draft.dirty
+    assert load(tmp_path / "bluegreen.yaml") == draft.config
