@@ -62,9 +62,8 @@ class TargetScreen(StepScreen):
                               value=not self.context.sandbox_requested, id="use-aws")
         yield Static("", id="status")
         with Vertical(id="aws"):
-            profiles = aws_profiles()
             yield Label("AWS profile")
-            yield Select([(p, p) for p in profiles], prompt="(default credentials)", id="profile", compact=True)
+            yield Select([], prompt="(default credentials)", id="profile", compact=True)
         yield Static("Stack", classes="section")
         yield ConfigField(self.draft, "name", "Stack name",
                           "every resource name derives from it: <name>-alb, <name>-blue, ...")
@@ -78,10 +77,17 @@ class TargetScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_class(not self.context.sandbox_requested, "-aws")
+        self.load_profiles()
         if self.context.session is not None:
             self.show_ready(self.context.identity, self.context.recall("target.where") or "")
         else:
-            self.connect()
+            # after the first paint: importing boto3 (and moto) must not delay the first keys
+            self.call_after_refresh(self.connect)
+
+    @work(thread=True, group="profiles")
+    def load_profiles(self) -> None:
+        profiles = aws_profiles()
+        self.app.call_from_thread(self.query_one("#profile", Select).set_options, [(p, p) for p in profiles])
 
     # -- target --------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ unsaved choices (ctrl+q asks first).
 from __future__ import annotations
 
 import importlib
+import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -62,6 +64,17 @@ class BlueGreenApp(App[None]):
     def on_mount(self) -> None:
         if self.auto_start:
             self.drive()
+        ready_file = os.environ.get("BLUEGREEN_READY_FILE")
+        if ready_file:  # bench/tui.py: the moment the first step takes keys
+            self._mark_ready_when_shown(Path(ready_file))
+
+    def _mark_ready_when_shown(self, ready_file: Path) -> None:
+        def check() -> None:
+            if len(self.screen_stack) > 1 and self.screen.focused is not None:
+                ready_file.write_text(f"{time.time():.6f}")
+                timer.stop()
+
+        timer = self.set_interval(0.005, check)
 
     @work(exclusive=True, group="wizard")
     async def drive(self) -> None:
