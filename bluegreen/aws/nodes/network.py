@@ -105,7 +105,10 @@ class IngressNode(Node):
         group = _find_group(ctx, self.role)
         if group is None:
             return create("after the security group is created")
-        if self._missing(ctx, group):
+        missing = self._missing(ctx, group)
+        if len(missing) == len(self._wanted(ctx)["IpPermissions"]):
+            return create("the group has none of its rules yet")
+        if missing:
             return update("ingress rules are missing", group["GroupId"])
         return in_sync(group["GroupId"])
 
