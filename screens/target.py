@@ -112,7 +112,7 @@ class TargetScreen(StepScreen):
         else:
             status.update("[yellow]⠿ checking your AWS credentials…[/yellow]")
             profile = self.query_one("#profile", Select).value
-            self.check_aws(None if profile is Select.BLANK else str(profile), self.draft.config.region)
+            self.check_aws(None if profile is Select.NULL else str(profile), self.draft.config.region)
 
     @work(thread=True, exclusive=True, group="target")
     def start_sandbox(self, region: str) -> None:

@@ -101,12 +101,14 @@ class ChoiceField(ConfigField):
     def editor(self) -> ComposeResult:
         current = self.draft.value(self.path)
         values = [v for _, v in self.options]
-        yield Select(self.options, value=current if current in values else Select.BLANK, allow_blank=False, compact=True,
-                     id="editor")
+        # Textual 8: Select.NULL is "no value"; allowed only while the current value is not offered.
+        offered = current in values
+        yield Select(self.options, value=current if offered else Select.NULL, allow_blank=not offered,
+                     compact=True, id="editor")
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if event.value is not Select.BLANK:
+        if event.value is not Select.NULL:
             self.apply(event.value)
 
     def set_options(self, options: Sequence[tuple[str, Any]]) -> None:
@@ -116,6 +118,7 @@ class ChoiceField(ConfigField):
         select.set_options(self.options)
         if current in [v for _, v in self.options]:
             select.value = current
+            select.mutate_reactive(Select.value)  # relabel even when the value did not change
 
 
 class ToggleField(ConfigField):
