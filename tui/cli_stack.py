@@ -185,10 +185,9 @@ def push(config_file: Path, sandbox: bool, profile: str | None, region: str | No
     from tui.progress import progress
 
     config = load(config_file)
-    with aws_session(sandbox, profile, region, config.region, say=_say(as_json)) as session:
-        with progress(f"Building and pushing {config.image.repository}", as_json) as show:
-            done = build_and_push(session, config, on_event=show, tag=tag,
-                                  base_dir=config_file.resolve().parent)
+    with (aws_session(sandbox, profile, region, config.region, say=_say(as_json)) as session,
+          progress(f"Building and pushing {config.image.repository}", as_json) as show):
+        done = build_and_push(session, config, on_event=show, tag=tag, base_dir=config_file.resolve().parent)
     if not as_json:
         verb = "already in ECR" if done.skipped else "pushed"
         click.echo(f"{verb}: {done.repository_uri}:{done.tag} ({done.digest})")

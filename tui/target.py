@@ -38,7 +38,7 @@ def _probe(url: str) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/_bluegreen/health", timeout=0.5):  # noqa: S310 - loopback
+        with urllib.request.urlopen(f"{url}/_bluegreen/health", timeout=0.5):  # loopback only
             return True
     except OSError:
         return False
