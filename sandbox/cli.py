@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .server import DEFAULT_ACCOUNT_ID, DEFAULT_REGION, start_sandbox
+from .server import DEFAULT_ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION, probe, start_sandbox
 
 
 def _banner(handle: Any) -> str:
@@ -24,6 +24,11 @@ def _banner(handle: Any) -> str:
         f"  endpoint:  {handle.endpoint_url}",
         f"  registry:  {handle.registry_host}  (docker login -u AWS -p $(aws ecr get-login-password) {handle.registry_host})",
         f"  state:     {handle.state_dir}",
+        *(
+            [f"  throttle:  {handle.router.throttle_rate:.0%} of API calls answered with a throttling error"]
+            if handle.router.throttle_rate
+            else []
+        ),
         "",
         "Use it from another shell:",
         f"  export AWS_ENDPOINT_URL={env['AWS_ENDPOINT_URL']}",
@@ -39,7 +44,12 @@ def _banner(handle: Any) -> str:
 @click.command("sandbox")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", default=0, type=click.IntRange(0, 65535), show_default=True, help="Port (0: any free port)."
+    "--port",
+    default=DEFAULT_PORT,
+    type=click.IntRange(0, 65535),
+    show_default=True,
+    help=f"Port for the AWS APIs and the ECR registry (0: any free port). {DEFAULT_PORT} is where "
+    "'bluegreen --sandbox' looks for a running sandbox.",
 )
 @click.option(
     "--latency-ms",
@@ -58,10 +68,30 @@ def _banner(handle: Any) -> str:
     "--account-id", default=DEFAULT_ACCOUNT_ID, show_default=True, help="The sandbox account id (12 digits)."
 )
 @click.option("--region", default=DEFAULT_REGION, show_default=True, help="The sandbox region.")
+@click.option(
+    "--throttle-rate",
+    default=0.0,
+    type=click.FloatRange(0, 1),
+    show_default=True,
+    help="Answer this fraction of AWS API calls with the service's throttling error (retry tests).",
+)
+@click.option(
+    "--throttle-seed", default=None, type=int, help="Seed for choosing the throttled calls (reproducible runs)."
+)
 def sandbox_command(
-    host: str, port: int, latency_ms: float, state_dir: str | None, account_id: str, region: str
+    host: str,
+    port: int,
+    latency_ms: float,
+    state_dir: str | None,
+    account_id: str,
+    region: str,
+    throttle_rate: float,
+    throttle_seed: int | None,
 ) -> None:
-    """Run the local AWS region (moto + bluegreen's own services) until Ctrl-C."""
+    """Run the local AWS region (moto + bluegreen's own services) until Ctrl-C.
+
+    It listens on 127.0.0.1:4599 unless --port says otherwise; 'bluegreen --sandbox' uses a
+    sandbox running there (and starts its own, for one command, when none is)."""
     if not (account_id.isdigit() and len(account_id) == 12):
         raise click.BadParameter("must be 12 digits", param_hint="--account-id")
     try:
@@ -72,8 +102,16 @@ def sandbox_command(
             state_dir=state_dir,
             account_id=account_id,
             region=region,
+            throttle_rate=throttle_rate,
+            throttle_seed=throttle_seed,
         )
     except OSError as exc:
+        where = f"http://{'127.0.0.1' if host in ('0.0.0.0', '', '::') else host}:{port}"
+        if port and probe(where):
+            raise click.ClickException(
+                f"a bluegreen sandbox is already running at {where}: use it "
+                f"(export AWS_ENDPOINT_URL={where}), or stop it, or pick another --port."
+            ) from exc
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}. Pick another --port."
         ) from exc

@@ -89,6 +89,31 @@ class _Params:
         return value
 
 
+MAX_TAGS = 50
+
+
+def _check_tags(value: Any, required: bool) -> dict[str, str]:
+    """A tags map as CodeCommit validates it (keys 1-128 characters, values up to 256, no
+    ``aws:`` prefix, at most 50)."""
+    if value is None:
+        if required:
+            raise _err("TagsMapRequiredException", "A map of tags is required.")
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise AwsError("SerializationException", "Unexpected value type for 'tags': expected a map of strings")
+    if required and not value:
+        raise _err("TagsMapRequiredException", "A map of tags is required.")
+    if any(k.startswith("aws:") for k in value):
+        raise _err("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
+    if any(not 1 <= len(k) <= 128 or len(v) > 256 for k, v in value.items()):
+        raise _err("InvalidTagsMapException", "The map of tags is not valid.")
+    if len(value) > MAX_TAGS:
+        raise _err("TooManyTagsException", "The maximum number of tags for an AWS CodeCommit resource has been exceeded.")
+    return dict(value)
+
+
 def _now() -> float:
     return round(time.time(), 3)
 
@@ -128,6 +153,9 @@ class CodeCommit:
             "GetFolder": self.get_folder,
             "GetBlob": self.get_blob,
             "GetDifferences": self.get_differences,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTagsForResource": self.list_tags_for_resource,
         }
 
     # --- router protocol ---------------------------------------------------------------------
@@ -294,9 +322,7 @@ class CodeCommit:
             raise _err(
                 "InvalidRepositoryDescriptionException", "The specified repository description is not valid."
             )
-        tags = p.body.get("tags")
-        if tags is not None and not isinstance(tags, dict):
-            raise AwsError("SerializationException", "Unexpected value type for 'tags': expected a map")
+        tags = _check_tags(p.body.get("tags"), required=False)
         if name in self.repos:
             raise _err("RepositoryNameExistsException", f"Repository named {name} already exists")
         now = _now()
@@ -354,6 +380,70 @@ class CodeCommit:
             else:
                 missing.append(n)
         return {"repositories": found, "repositoriesNotFound": missing}
+
+    # --- tags --------------------------------------------------------------------------------
+
+    def _repo_by_arn(self, p: _Params) -> dict[str, Any]:
+        arn = p.text(
+            "resourceArn",
+            "ResourceArnRequiredException",
+            "A valid Amazon Resource Name (ARN) for an AWS CodeCommit resource is required. For a list of valid resources in AWS CodeCommit, see CodeCommit Resources and Operations in the AWS CodeCommit User Guide.",
+        )
+        assert arn is not None
+        parts = arn.split(":", 5)
+        if (
+            len(parts) != 6
+            or parts[0] != "arn"
+            or not parts[1].startswith("aws")
+            or parts[2] != "codecommit"
+            or not parts[3]
+            or not (parts[4].isdigit() and len(parts[4]) == 12)
+            or not _REPO_NAME_RE.match(parts[5])
+        ):
+            raise _err("InvalidResourceArnException", "The value for the resource ARN is not valid. For more information about resources in AWS CodeCommit, see CodeCommit Resources and Operations in the AWS CodeCommit User Guide.")
+        name = parts[5]
+        repo = self.repos.get(name)
+        if repo is None or arn != self.arn(name):
+            raise _err("RepositoryDoesNotExistException", f"{name} does not exist")
+        return repo
+
+    def tag_resource(self, p: _Params) -> dict[str, Any]:
+        repo = self._repo_by_arn(p)
+        tags = _check_tags(p.body.get("tags"), required=True)
+        merged = {**repo.get("tags", {}), **tags}
+        if len(merged) > MAX_TAGS:
+            raise _err("TooManyTagsException", "The maximum number of tags for an AWS CodeCommit resource has been exceeded.")
+        repo["tags"] = merged
+        self._save()
+        return {}
+
+    def untag_resource(self, p: _Params) -> dict[str, Any]:
+        repo = self._repo_by_arn(p)
+        keys = p.body.get("tagKeys")
+        if keys is None:
+            raise _err("TagKeysListRequiredException", "A list of tag keys is required. The list cannot be empty or null.")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise AwsError("SerializationException", "Unexpected value type for 'tagKeys': expected a list of strings")
+        if not keys or len(keys) > MAX_TAGS or any(not 1 <= len(k) <= 128 for k in keys):
+            raise _err("InvalidTagKeysListException", "The list of tags is not valid.")
+        if any(k.startswith("aws:") for k in keys):
+            raise _err("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
+        tags = dict(repo.get("tags", {}))
+        for k in keys:
+            tags.pop(k, None)
+        repo["tags"] = tags
+        self._save()
+        return {}
+
+    def list_tags_for_resource(self, p: _Params) -> dict[str, Any]:
+        repo = self._repo_by_arn(p)
+        p.text("nextToken")
+        return {"tags": dict(repo.get("tags", {}))}
+
+    def tags_by_arn(self) -> dict[str, dict[str, str]]:
+        """Every repository's ARN and tags (for the Resource Groups Tagging API)."""
+        with self._lock:
+            return {self.arn(name): dict(r.get("tags", {})) for name, r in self.repos.items()}
 
     # --- branches ----------------------------------------------------------------------------
 

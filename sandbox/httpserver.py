@@ -2,7 +2,8 @@
 
 werkzeug's threaded server leaves keep-alive handler threads running after ``shutdown()``; this one
 tracks every connection and its thread, and :meth:`StoppableServer.stop` closes the sockets and joins
-the threads, so a stopped sandbox holds no port and no thread.
+the threads, so a stopped sandbox holds no port and no thread. A port that cannot be bound raises
+``OSError`` (werkzeug's own bind prints to stderr and exits the process instead).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import socket
 import threading
 from typing import Any
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -31,7 +32,15 @@ class StoppableServer(ThreadedWSGIServer):
     daemon_threads = True
 
     def __init__(self, host: str, port: int, app: Any, name: str = "sandbox") -> None:
-        super().__init__(host, port, app, handler=QuietHandler)
+        # Bind here, so that a busy port is an OSError for the caller to report.
+        sock = socket.socket(select_address_family(host, port), socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(self.request_queue_size)
+            super().__init__(host, port, app, handler=QuietHandler, fd=sock.fileno())
+        finally:
+            sock.close()  # werkzeug serves a duplicate of it
         self._name = name
         self._lock = threading.Lock()
         self._conns: dict[threading.Thread, socket.socket] = {}

@@ -10,7 +10,7 @@ digest) and emits the ``ECR Image Action`` PUSH/SUCCESS event.
 Blobs are content-addressed files under ``<state_dir>/registry``; uploads are streamed to disk.
 """
 
-# ruff: noqa: E501  (AWS's error messages are kept verbatim, one string each)
+
 
 from __future__ import annotations
 

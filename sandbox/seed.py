@@ -6,13 +6,25 @@
   check has something to reject;
 - AWS managed policies are loaded (moto's ``iam.load_aws_managed_policies`` option, set before the
   IAM backend of the account is first used).
+
+The sandbox's own region is seeded at start; every other region when the first request for it
+arrives (:class:`RegionSeeder`, called by the router with the region of the SigV4 credential
+scope), so a client configured for another region sees the same realistic default VPC.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .clients import MotoClients
+
+log = logging.getLogger("sandbox.seed")
+
+_REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d$")
 
 PRIVATE_SUBNET_NAME = "bluegreen-sandbox-private"
 PRIVATE_SUBNET_CIDR = "172.31.96.0/20"
@@ -100,3 +112,53 @@ def seed_network(clients: MotoClients) -> SeedResult:
         ec2.associate_route_table(RouteTableId=private_rt, SubnetId=private_id)
     public = [s["SubnetId"] for s in subnets if s["SubnetId"] != private_id]
     return SeedResult(vpc_id, igw_id, main_id, public, private_id, private_rt)
+
+
+class RegionSeeder:
+    """Seeds each region once, the first time a request names it.
+
+    ``ensure(region)`` is cheap once the region is seeded (a set lookup); the first callers for a
+    region wait while one of them seeds it, so no request sees a half-seeded region. A region
+    whose seeding fails is logged and not tried again (the request still goes on)."""
+
+    def __init__(self, make_clients: Callable[[str], MotoClients]) -> None:
+        self._make_clients = make_clients
+        self.results: dict[str, SeedResult] = {}
+        self._done: set[str] = set()
+        self._lock = threading.Lock()
+        self._region_locks: dict[str, threading.Lock] = {}
+        self._clients: list[MotoClients] = []
+
+    def mark(self, region: str, result: SeedResult | None) -> None:
+        """Record a region seeded elsewhere (the sandbox's own, at start)."""
+        with self._lock:
+            if result is not None:
+                self.results[region] = result
+            self._done.add(region)
+
+    def ensure(self, region: str) -> SeedResult | None:
+        if region in self._done:
+            return self.results.get(region)
+        if not _REGION_RE.match(region):
+            return None
+        with self._lock:
+            lock = self._region_locks.setdefault(region, threading.Lock())
+        with lock:
+            if region in self._done:
+                return self.results.get(region)
+            clients = self._make_clients(region)
+            with self._lock:
+                self._clients.append(clients)
+            try:
+                result = seed_network(clients)
+            except Exception:
+                log.warning("could not seed region %s", region, exc_info=True)
+                result = None
+            self.mark(region, result)
+            return result
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for c in clients:
+            c.close()

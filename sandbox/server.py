@@ -3,7 +3,7 @@
 ``start_sandbox()`` starts moto's ``ThreadedMotoServer`` on an internal loopback port, the front
 router on the public port (AWS APIs and the ECR registry share it), seeds the account, and returns
 a :class:`SandboxHandle`. Everything runs in background threads; ``handle.stop()`` frees every port
-and thread it started.
+and thread it started. :func:`probe` tells whether a bluegreen sandbox answers at an endpoint.
 """
 
 from __future__ import annotations
@@ -19,13 +19,14 @@ from typing import Any
 from .clients import TEST_ACCESS_KEY, TEST_SECRET_KEY, MotoClients
 from .forward import InProcessMoto, MotoForwarder
 from .httpserver import StoppableServer
-from .router import Router
-from .seed import SeedResult, enable_managed_policies, seed_network
+from .router import HEALTH_PATH, Router
+from .seed import RegionSeeder, SeedResult, enable_managed_policies, seed_network
 
 log = logging.getLogger("sandbox")
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
+DEFAULT_PORT = 4599  # the foreground ``bluegreen sandbox`` command's port
 
 # One sandbox at a time mutates moto's process-global configuration and state.
 _start_lock = threading.Lock()
@@ -46,6 +47,12 @@ class SandboxHandle:
     event_log: list[Any] = field(default_factory=list)
     pipeline_starts: list[Any] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
+    seeder: RegionSeeder | None = None
+
+    @property
+    def seeds(self) -> dict[str, SeedResult]:
+        """Seed results by region: the sandbox's own, and each region seeded on first use."""
+        return dict(self.seeder.results) if self.seeder is not None else {}
 
     @property
     def events(self) -> Any:
@@ -112,17 +119,24 @@ def start_sandbox(
     reset: bool = True,
     seed: bool = True,
     forward: str = "inprocess",
+    throttle_rate: float = 0.0,
+    throttle_seed: int | None = None,
 ) -> SandboxHandle:
     """Start the local AWS region in background threads and return its handle.
 
     ``reset`` clears moto's in-process state first, unless another sandbox of this process is
     running (moto's state is process-global: sandboxes side by side share it, per account);
-    ``seed`` adds the internet gateway, default route and private subnet. ``forward`` chooses how
+    ``seed`` adds the internet gateway, default route and private subnet (to this region at start,
+    to any other region on its first request). ``throttle_rate`` answers that fraction of AWS API
+    calls with the service's throttling error (reproducibly with ``throttle_seed``; changeable at
+    run time as ``handle.router.throttle_rate``). ``forward`` chooses how
     the router reaches moto: ``"inprocess"`` calls moto's WSGI app directly (fast), ``"http"`` goes
     through ThreadedMotoServer's loopback port.
     """
     from moto.server import ThreadedMotoServer
 
+    if not 0.0 <= throttle_rate <= 1.0:
+        raise ValueError(f"throttle_rate must be between 0 and 1, not {throttle_rate}")
     stoppers: list[Any] = []
 
     def unwind() -> None:
@@ -164,7 +178,10 @@ def start_sandbox(
                 forwarder = InProcessMoto(account_id, moto_host, moto_port)
             stoppers.append(forwarder.close)
 
-            router = Router(forwarder, latency_ms=latency_ms)
+            router = Router(
+                forwarder, latency_ms=latency_ms, throttle_rate=throttle_rate, throttle_seed=throttle_seed
+            )
+            router.info.update({"region": region, "account_id": account_id})
             server = StoppableServer(host, port, router, name="bluegreen-sandbox")
             stoppers.append(server.server_close)
             public_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
@@ -184,6 +201,11 @@ def start_sandbox(
             _install_services(handle, stoppers)
             if seed:
                 handle.seed = seed_network(clients)
+                seeder = RegionSeeder(lambda r: MotoClients(moto_url, r, account_id))
+                stoppers.append(seeder.close)
+                seeder.mark(region, handle.seed)
+                handle.seeder = seeder
+                router.on_region = seeder.ensure
             server.start()
             stoppers.remove(server.server_close)
             stoppers.append(server.stop)
@@ -194,6 +216,28 @@ def start_sandbox(
     stoppers.insert(0, lambda: _live.discard(id(handle)))
     handle._stoppers = stoppers
     return handle
+
+
+def probe(endpoint_url: str, timeout: float = 0.5) -> bool:
+    """Does a bluegreen sandbox answer at ``endpoint_url``?  (``GET /_bluegreen/health``; any
+    other answer, a refused connection or a timeout is ``False``.)"""
+    import http.client
+    import json
+    import urllib.error
+    import urllib.request
+
+    url = endpoint_url.rstrip("/") + HEALTH_PATH
+    if not url.startswith(("http://", "https://")):
+        return False
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            if resp.status != 200:
+                return False
+            payload = json.loads(resp.read(64 * 1024) or b"null")
+    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException):
+        return False
+    return isinstance(payload, dict) and payload.get("sandbox") == "bluegreen"
 
 
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
@@ -235,3 +279,19 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.router.add("ecs", EcsChecks(handle.clients))
     handle.router.add("codedeploy", CodeDeployChecks(handle.clients))
     handle.router.add("codepipeline", CodePipelineChecks(handle.clients))
+
+    from . import realism
+    from .codedeploy import CodeDeploy
+    from .tagging import Tagging
+
+    codedeploy = CodeDeploy(handle.account_id, handle.region)
+    handle.services["codedeploy"] = codedeploy
+    handle.router.add("codedeploy", codedeploy)
+
+    tagging = Tagging(handle.account_id, handle.region)
+    tagging.add_source(codedeploy.tags_by_arn)
+    tagging.add_source(lambda r: codecommit.tags_by_arn() if r == codecommit.region else {})
+    handle.services["tagging"] = tagging
+    handle.router.add("tagging", tagging)
+
+    realism.install(handle.router, handle.account_id, handle.region)

@@ -29,6 +29,7 @@ TARGET_PREFIXES: dict[str, str] = {
     "TrentService": "kms",
     "AmazonSSM": "ssm",
     "DynamoDB_20120810": "dynamodb",
+    "ResourceGroupsTaggingAPI_20170126": "tagging",
 }
 
 # Signing name -> protocol, for the services the seed procedure uses.  Anything else is taken from
@@ -41,6 +42,7 @@ PROTOCOLS: dict[str, str] = {
     "codepipeline": "json",
     "events": "json",
     "logs": "json",
+    "tagging": "json",
     "ec2": "ec2",
     "elasticloadbalancing": "query",
     "iam": "query",
@@ -127,9 +129,11 @@ _REASONS = {
     405: "Method Not Allowed",
     409: "Conflict",
     416: "Requested Range Not Satisfiable",
+    429: "Too Many Requests",
     500: "Internal Server Error",
     501: "Not Implemented",
     502: "Bad Gateway",
+    503: "Service Unavailable",
 }
 
 
@@ -243,3 +247,47 @@ def unknown_operation(req: AwsRequest) -> AwsError:
         name = req.operation or ""
         return AwsError("InvalidAction", f"The action {name} is not valid for this web service.")
     return AwsError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+
+
+# --- throttling --------------------------------------------------------------------------------
+
+# What each service answers when it throttles a caller, where it differs from its protocol's
+# usual answer: (code, message, HTTP status).  All of these codes are in botocore's list of
+# throttling errors, so its retry modes (legacy, standard, adaptive) back off and retry.
+_THROTTLE_BY_SERVICE: dict[str, tuple[str, str, int]] = {
+    "ec2": ("RequestLimitExceeded", "Request limit exceeded.", 503),
+    "s3": ("SlowDown", "Please reduce your request rate.", 503),
+    "tagging": ("ThrottledException", "Rate exceeded", 400),
+    "sqs": ("RequestThrottled", "Rate exceeded", 400),
+}
+_THROTTLE_BY_PROTOCOL: dict[str, tuple[str, str, int]] = {
+    "json": ("ThrottlingException", "Rate exceeded", 400),
+    "query": ("Throttling", "Rate exceeded", 400),
+    "ec2": ("RequestLimitExceeded", "Request limit exceeded.", 503),
+    "rest-xml": ("SlowDown", "Please reduce your request rate.", 503),
+    "rest-json": ("TooManyRequestsException", "Rate exceeded", 429),
+}
+
+
+def throttling_response(req: AwsRequest, protocol: str | None = None) -> Response:
+    """The throttling error of the request's service, in its exact wire format.
+
+    ``protocol`` overrides the request's (the router knows REST-JSON services from their model;
+    :func:`classify` files every REST request as ``rest-xml``)."""
+    proto = protocol or req.protocol
+    code, message, status = _THROTTLE_BY_SERVICE.get(req.service or "") or _THROTTLE_BY_PROTOCOL.get(
+        proto, _THROTTLE_BY_PROTOCOL["rest-xml"]
+    )
+    if proto == "rest-json":
+        body = json.dumps({"message": message}).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-RequestId", req.request_id),
+            ("x-amzn-ErrorType", code),
+            ("Content-Length", str(len(body))),
+        ]
+        return Response(status, headers, body)
+    err = AwsError(code, message, status, sender=status < 500)
+    if proto != req.protocol:
+        req = AwsRequest(**{**req.__dict__, "protocol": proto})
+    return error_response(req, err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -17,22 +18,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def cli_sandbox(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+@contextlib.contextmanager
+def launch(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    """``python -m sandbox.cli ARGS`` until its banner is out; stopped with Ctrl-C afterwards."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sandbox.cli",
-            "--port",
-            "0",
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--account-id",
-            "111122223333",
-            "--region",
-            "eu-central-1",
-        ],
+        [sys.executable, "-m", "sandbox.cli", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -65,6 +55,24 @@ def cli_sandbox(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, li
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def cli_sandbox(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    with launch(
+        "--port",
+        "0",
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--account-id",
+        "111122223333",
+        "--region",
+        "eu-central-1",
+    ) as running:
+        yield running
 
 
 def test_foreground_command_prints_exports_and_stops_on_ctrl_c(cli_sandbox) -> None:
@@ -131,3 +139,49 @@ def test_aws_cli_codecommit_get_file(cli_sandbox, tmp_path: Path) -> None:
         run("codecommit", "get-file", "--repository-name", "cli-repo", "--file-path", "appspec.yaml")
     )
     assert base64.b64decode(out["fileContent"]) == b"version: 0.0\n"
+
+
+def test_default_port_is_4599_and_the_help_says_so() -> None:
+    from click.testing import CliRunner
+
+    from sandbox.cli import sandbox_command
+    from sandbox.server import DEFAULT_PORT
+
+    assert DEFAULT_PORT == 4599
+    port = next(p for p in sandbox_command.params if p.name == "port")
+    assert port.default == 4599
+    help_text = CliRunner().invoke(sandbox_command, ["--help"]).output
+    assert "4599" in help_text and "--throttle-rate" in help_text
+
+
+def test_throttle_rate_option_and_a_second_sandbox_on_the_same_port(tmp_path: Path) -> None:
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    from sandbox.server import probe
+
+    with launch("--port", "0", "--throttle-rate", "1", "--region", "eu-north-1") as (_, endpoint, lines):
+        assert "throttle:  100%" in "".join(lines)
+        assert probe(endpoint)
+        sts = boto3.client(
+            "sts",
+            endpoint_url=endpoint,
+            region_name="eu-north-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        with pytest.raises(ClientError) as info:
+            sts.get_caller_identity()
+        assert info.value.response["Error"]["Code"] == "Throttling"
+        port = endpoint.rsplit(":", 1)[1]
+        second = subprocess.run(
+            [sys.executable, "-m", "sandbox.cli", "--port", port],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert f"a bluegreen sandbox is already running at {endpoint}" in second.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 
@@ -278,6 +279,72 @@ def test_commits_emit_repository_state_change_events(sandbox, cc) -> None:
         "evpipe",
         "evpipe",
     ]
+
+
+def test_tags_on_create_then_tag_untag_and_list(cc) -> None:
+    arn = cc.create_repository(repositoryName="tagged", tags={"bluegreen:stack": "demo", "team": "a"})[
+        "repositoryMetadata"
+    ]["Arn"]
+    assert cc.list_tags_for_resource(resourceArn=arn)["tags"] == {"bluegreen:stack": "demo", "team": "a"}
+    cc.tag_resource(resourceArn=arn, tags={"team": "b", "cost": "1"})
+    assert cc.list_tags_for_resource(resourceArn=arn)["tags"] == {
+        "bluegreen:stack": "demo",
+        "team": "b",
+        "cost": "1",
+    }
+    cc.untag_resource(resourceArn=arn, tagKeys=["team", "absent"])
+    assert cc.list_tags_for_resource(resourceArn=arn)["tags"] == {"bluegreen:stack": "demo", "cost": "1"}
+    plain = cc.create_repository(repositoryName="untagged")["repositoryMetadata"]["Arn"]
+    assert cc.list_tags_for_resource(resourceArn=plain)["tags"] == {}
+    # a deleted repository's tags go with it
+    cc.delete_repository(repositoryName="tagged")
+    cc.create_repository(repositoryName="tagged")
+    assert cc.list_tags_for_resource(resourceArn=arn)["tags"] == {}
+
+
+@pytest.mark.parametrize(
+    ("call", "code"),
+    [
+        (lambda cc: cc.list_tags_for_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:nope"),
+         "RepositoryDoesNotExistException"),
+        (lambda cc: cc.tag_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:nope", tags={"a": "b"}),
+         "RepositoryDoesNotExistException"),
+        (lambda cc: cc.untag_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:nope", tagKeys=["a"]),
+         "RepositoryDoesNotExistException"),
+        (lambda cc: cc.list_tags_for_resource(resourceArn="arn:aws:codecommit:eu-west-1:123456789012:untagged"),
+         "RepositoryDoesNotExistException"),
+        (lambda cc: cc.list_tags_for_resource(resourceArn="not-an-arn"), "InvalidResourceArnException"),
+        (lambda cc: cc.list_tags_for_resource(resourceArn="arn:aws:s3:::bucket"), "InvalidResourceArnException"),
+        (lambda cc: cc.list_tags_for_resource(resourceArn=""), "ResourceArnRequiredException"),
+        (lambda cc: cc.tag_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:untagged", tags={}),
+         "TagsMapRequiredException"),
+        (lambda cc: cc.tag_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:untagged",
+                                    tags={"aws:x": "y"}),
+         "InvalidSystemTagUsageException"),
+        (lambda cc: cc.tag_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:untagged",
+                                    tags={f"k{i}": "v" for i in range(51)}),
+         "TooManyTagsException"),
+        (lambda cc: cc.untag_resource(resourceArn="arn:aws:codecommit:us-east-1:123456789012:untagged", tagKeys=[]),
+         "InvalidTagKeysListException"),
+        (lambda cc: cc.create_repository(repositoryName="badtags", tags={"k": "v" * 257}), "InvalidTagsMapException"),
+    ],
+)
+def test_tag_errors_are_codecommits(cc, call, code: str) -> None:
+    with contextlib.suppress(cc.exceptions.RepositoryNameExistsException):
+        cc.create_repository(repositoryName="untagged")
+    with pytest.raises(ClientError) as info:
+        call(cc)
+    assert _code(info) == code
+
+
+def test_tags_survive_a_restart(tmp_path) -> None:
+    with start_sandbox(state_dir=tmp_path, seed=False) as first:
+        arn = first.client("codecommit").create_repository(repositoryName="kept", tags={"a": "1"})[
+            "repositoryMetadata"
+        ]["Arn"]
+        first.client("codecommit").tag_resource(resourceArn=arn, tags={"b": "2"})
+    with start_sandbox(state_dir=tmp_path, seed=False) as second:
+        assert second.client("codecommit").list_tags_for_resource(resourceArn=arn)["tags"] == {"a": "1", "b": "2"}
 
 
 OPERATIONS = CodeCommit("123456789012", "us-east-1").operations

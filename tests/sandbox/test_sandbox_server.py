@@ -219,3 +219,68 @@ def test_operations_moto_lacks_are_aws_shaped_not_implemented(sandbox) -> None:
         ecr.describe_pull_through_cache_rules()
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert info.value.response["Error"]["Code"] == "NotImplemented"
+
+
+def test_health_route_identifies_the_sandbox(sandbox) -> None:
+    r = requests.get(f"{sandbox.endpoint_url}/_bluegreen/health", timeout=5)
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
+    doc = r.json()
+    assert doc["sandbox"] == "bluegreen" and isinstance(doc["version"], str) and doc["version"]
+    assert (doc["region"], doc["account_id"]) == (sandbox.region, sandbox.account_id)
+    assert requests.head(f"{sandbox.endpoint_url}/_bluegreen/health", timeout=5).status_code == 200
+    assert requests.post(f"{sandbox.endpoint_url}/_bluegreen/health", timeout=5).status_code == 405
+
+
+def test_probe_tells_a_sandbox_from_anything_else(sandbox) -> None:
+    import http.server
+
+    from sandbox.server import probe
+
+    assert probe(sandbox.endpoint_url)
+    assert probe(sandbox.endpoint_url + "/")
+    assert not probe(sandbox.moto_endpoint_url)  # an HTTP server, but not a bluegreen sandbox
+    assert not probe("not a url")
+    with socket.socket() as s:  # nothing listening
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    assert not probe(f"http://127.0.0.1:{closed}")
+
+    class Impostor(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"sandbox": "other"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    impostor = http.server.HTTPServer(("127.0.0.1", 0), Impostor)
+    thread = threading.Thread(target=impostor.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    silent = socket.socket()  # accepts connections, never answers
+    try:
+        assert not probe(f"http://127.0.0.1:{impostor.server_address[1]}")
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        started = time.monotonic()
+        assert not probe(f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.3)
+        assert time.monotonic() - started < 2
+    finally:
+        silent.close()
+        impostor.shutdown()
+        impostor.server_close()
+        thread.join(5)
+
+
+def test_a_busy_port_is_an_os_error_and_leaves_nothing_running() -> None:
+    before = {t.ident for t in threading.enumerate()}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        with pytest.raises(OSError):
+            start_sandbox(port=busy.getsockname()[1], seed=False)
+    time.sleep(0.05)
+    leftover = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    assert not leftover, leftover

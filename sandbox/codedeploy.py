@@ -1,0 +1,576 @@
+"""CodeDeploy operations moto 5.2 lacks, over moto's own application and group storage.
+
+moto creates, reads, lists and tags applications and deployment groups well enough, so those paths
+stay moto's. The sandbox adds, on the same storage (moto's ``codedeploy`` backend of the request's
+account and region, the objects ``create_application``/``create_deployment_group`` made):
+
+- ``DeleteApplication`` (and its groups and tags), ``UpdateApplication`` (rename);
+- ``DeleteDeploymentGroup``, ``UpdateDeploymentGroup`` (any field, rename), ``BatchGetDeploymentGroups``;
+- deployment configurations: the built-in ones (Server, Lambda, ECS) and custom ones
+  (``Create``/``Get``/``Delete``/``ListDeploymentConfigs``; ECS ``TimeBasedCanary`` and
+  ``TimeBasedLinear``), checked where a group names one;
+- ``TagResource``/``UntagResource``/``ListTagsForResource`` with the errors AWS gives for a bad or
+  unknown ARN (moto tags any string).
+
+Errors carry the exception names of the CodeDeploy API reference.
+"""
+
+# ruff: noqa: E501  (AWS's error messages are kept verbatim, one string each)
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from .wire import AwsError, AwsRequest, Response, json_response
+
+_NAME_RE = re.compile(r"^.{1,100}$", re.S)
+
+# name -> (compute platform, traffic routing, minimum healthy hosts)
+_Builtin = tuple[str, dict[str, Any], dict[str, Any] | None]
+
+
+def _canary(pct: int, minutes: int) -> dict[str, Any]:
+    return {"type": "TimeBasedCanary", "timeBasedCanary": {"canaryPercentage": pct, "canaryInterval": minutes}}
+
+
+def _linear(pct: int, minutes: int) -> dict[str, Any]:
+    return {"type": "TimeBasedLinear", "timeBasedLinear": {"linearPercentage": pct, "linearInterval": minutes}}
+
+
+_ALL_AT_ONCE = {"type": "AllAtOnce"}
+
+BUILTIN_CONFIGS: dict[str, _Builtin] = {
+    "CodeDeployDefault.OneAtATime": ("Server", _ALL_AT_ONCE, {"type": "FLEET_PERCENT", "value": 99}),
+    "CodeDeployDefault.HalfAtATime": ("Server", _ALL_AT_ONCE, {"type": "FLEET_PERCENT", "value": 50}),
+    "CodeDeployDefault.AllAtOnce": ("Server", _ALL_AT_ONCE, {"type": "HOST_COUNT", "value": 0}),
+    "CodeDeployDefault.LambdaAllAtOnce": ("Lambda", _ALL_AT_ONCE, None),
+    "CodeDeployDefault.LambdaCanary10Percent5Minutes": ("Lambda", _canary(10, 5), None),
+    "CodeDeployDefault.LambdaCanary10Percent10Minutes": ("Lambda", _canary(10, 10), None),
+    "CodeDeployDefault.LambdaCanary10Percent15Minutes": ("Lambda", _canary(10, 15), None),
+    "CodeDeployDefault.LambdaCanary10Percent30Minutes": ("Lambda", _canary(10, 30), None),
+    "CodeDeployDefault.LambdaLinear10PercentEvery1Minute": ("Lambda", _linear(10, 1), None),
+    "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes": ("Lambda", _linear(10, 2), None),
+    "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes": ("Lambda", _linear(10, 3), None),
+    "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes": ("Lambda", _linear(10, 10), None),
+    "CodeDeployDefault.ECSAllAtOnce": ("ECS", _ALL_AT_ONCE, None),
+    "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": ("ECS", _linear(10, 1), None),
+    "CodeDeployDefault.ECSLinear10PercentEvery3Minutes": ("ECS", _linear(10, 3), None),
+    "CodeDeployDefault.ECSCanary10Percent5Minutes": ("ECS", _canary(10, 5), None),
+    "CodeDeployDefault.ECSCanary10Percent15Minutes": ("ECS", _canary(10, 15), None),
+}
+_BUILTIN_CREATED = 1414800000.0  # built-in configurations predate every account
+
+# The default configuration of a group that names none, by compute platform.
+DEFAULT_CONFIG = {
+    "Server": "CodeDeployDefault.OneAtATime",
+    "Lambda": "CodeDeployDefault.LambdaAllAtOnce",
+    "ECS": "CodeDeployDefault.ECSAllAtOnce",
+}
+
+# The request fields of UpdateDeploymentGroup -> moto's DeploymentGroup attribute.
+_GROUP_FIELDS = {
+    "deploymentConfigName": "deployment_config_name",
+    "ec2TagFilters": "ec2_tag_filters",
+    "onPremisesInstanceTagFilters": "on_premises_instance_tag_filters",
+    "autoScalingGroups": "auto_scaling_groups",
+    "serviceRoleArn": "service_role_arn",
+    "triggerConfigurations": "trigger_configurations",
+    "alarmConfiguration": "alarm_configuration",
+    "autoRollbackConfiguration": "auto_rollback_configuration",
+    "outdatedInstancesStrategy": "outdated_instances_strategy",
+    "deploymentStyle": "deployment_style",
+    "blueGreenDeploymentConfiguration": "blue_green_deployment_configuration",
+    "loadBalancerInfo": "load_balancer_info",
+    "ec2TagSet": "ec2_tag_set",
+    "ecsServices": "ecs_services",
+    "onPremisesTagSet": "on_premises_tag_set",
+    "terminationHookEnabled": "termination_hook_enabled",
+}
+
+
+def _err(code: str, message: str) -> AwsError:
+    return AwsError(code, message)
+
+
+def _app_missing(name: str) -> AwsError:
+    return _err(
+        "ApplicationDoesNotExistException",
+        f"The application {name} does not exist with the user or AWS account.",
+    )
+
+
+def _group_missing(name: str) -> AwsError:
+    return _err(
+        "DeploymentGroupDoesNotExistException",
+        f"The deployment group {name} does not exist with the user or AWS account.",
+    )
+
+
+def _config_missing(name: str) -> AwsError:
+    return _err(
+        "DeploymentConfigDoesNotExistException",
+        f"The deployment configuration {name} does not exist with the user or AWS account.",
+    )
+
+
+class CodeDeploy:
+    """Router handler for ``codedeploy``: owns the operations listed in the module docstring and
+    lets every other operation through to moto."""
+
+    def __init__(self, account_id: str, default_region: str) -> None:
+        self.account_id = account_id
+        self.default_region = default_region
+        # (region) -> name -> custom deployment configuration
+        self.configs: dict[str, dict[str, dict[str, Any]]] = {}
+        self._lock = threading.RLock()
+        self._ops: dict[str, Callable[[str, dict[str, Any]], dict[str, Any] | None]] = {
+            "DeleteApplication": self.delete_application,
+            "UpdateApplication": self.update_application,
+            "DeleteDeploymentGroup": self.delete_deployment_group,
+            "UpdateDeploymentGroup": self.update_deployment_group,
+            "BatchGetDeploymentGroups": self.batch_get_deployment_groups,
+            "CreateDeploymentConfig": self.create_deployment_config,
+            "GetDeploymentConfig": self.get_deployment_config,
+            "DeleteDeploymentConfig": self.delete_deployment_config,
+            "ListDeploymentConfigs": self.list_deployment_configs,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTagsForResource": self.list_tags_for_resource,
+            "CreateDeploymentGroup": self.check_create_deployment_group,
+            "CreateDeployment": self.check_create_deployment,
+        }
+
+    # --- router protocol ---------------------------------------------------------------------
+
+    @property
+    def operations(self) -> list[str]:
+        return sorted(self._ops)
+
+    def handle(self, req: AwsRequest) -> Response | None:
+        op = self._ops.get(req.operation or "")
+        if op is None:
+            return None
+        body = req.json_body()
+        region = req.region or self.default_region
+        with self._lock:
+            out = op(region, body)
+        if out is None:  # checked: moto serves it
+            if req.operation == "CreateDeploymentGroup" and "deploymentConfigName" not in body:
+                # moto's default is the Server one whatever the platform; AWS picks by platform.
+                platform = self._app(region, body["applicationName"]).compute_platform
+                body["deploymentConfigName"] = DEFAULT_CONFIG.get(platform, DEFAULT_CONFIG["Server"])
+                req.body = json.dumps(body).encode()
+            return None
+        return json_response(req, out)
+
+    def after(self, req: AwsRequest, resp: Response) -> Response:
+        return resp
+
+    # --- moto's storage ----------------------------------------------------------------------
+
+    def backend(self, region: str) -> Any:
+        from moto.codedeploy.models import codedeploy_backends
+
+        return codedeploy_backends[self.account_id][region]
+
+    def _arn(self, region: str, kind: str, name: str) -> str:
+        return f"arn:aws:codedeploy:{region}:{self.account_id}:{kind}:{name}"
+
+    @staticmethod
+    def _text(body: dict[str, Any], key: str, required: str, invalid: str, what: str) -> str:
+        value = body.get(key)
+        if value is None or value == "":
+            raise _err(required, f"The {what} was not specified.")
+        if not isinstance(value, str):
+            raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a string")
+        if not _NAME_RE.match(value):
+            raise _err(invalid, f"The {what} was specified in an invalid format.")
+        return value
+
+    def _app_name(self, body: dict[str, Any], key: str = "applicationName") -> str:
+        return self._text(
+            body, key, "ApplicationNameRequiredException", "InvalidApplicationNameException", "application name"
+        )
+
+    def _group_name(self, body: dict[str, Any], key: str = "deploymentGroupName") -> str:
+        return self._text(
+            body,
+            key,
+            "DeploymentGroupNameRequiredException",
+            "InvalidDeploymentGroupNameException",
+            "deployment group name",
+        )
+
+    def _config_name(self, body: dict[str, Any], key: str = "deploymentConfigName") -> str:
+        return self._text(
+            body,
+            key,
+            "DeploymentConfigNameRequiredException",
+            "InvalidDeploymentConfigNameException",
+            "deployment configuration name",
+        )
+
+    def _app(self, region: str, name: str) -> Any:
+        app = self.backend(region).applications.get(name)
+        if app is None:
+            raise _app_missing(name)
+        return app
+
+    # --- applications ------------------------------------------------------------------------
+
+    def delete_application(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        name = self._app_name(body)
+        b = self.backend(region)
+        if b.applications.pop(name, None) is None:
+            return {}  # AWS answers a delete of an unknown application with success
+        for group in (b.deployment_groups.pop(name, None) or {}).values():
+            b.tagger.delete_all_tags_for_resource(
+                self._arn(region, "deploymentgroup", f"{name}/{group.deployment_group_name}")
+            )
+        b.tagger.delete_all_tags_for_resource(self._arn(region, "application", name))
+        return {}
+
+    def update_application(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        old = self._app_name(body, "applicationName") if body.get("applicationName") else None
+        new = self._app_name(body, "newApplicationName") if body.get("newApplicationName") else None
+        if old is None or new is None or old == new:
+            if old is not None:
+                self._app(region, old)
+            return {}
+        b = self.backend(region)
+        app = self._app(region, old)
+        if new in b.applications:
+            raise _err(
+                "ApplicationAlreadyExistsException",
+                f"The application {new} already exists with the user or AWS account.",
+            )
+        del b.applications[old]
+        app.application_name = new
+        b.applications[new] = app
+        if old in b.deployment_groups:
+            groups = b.deployment_groups.pop(old)
+            b.deployment_groups[new] = groups
+            for g in groups:
+                self._move_tags(
+                    b,
+                    self._arn(region, "deploymentgroup", f"{old}/{g}"),
+                    self._arn(region, "deploymentgroup", f"{new}/{g}"),
+                )
+        self._move_tags(b, self._arn(region, "application", old), self._arn(region, "application", new))
+        return {}
+
+    @staticmethod
+    def _move_tags(b: Any, old_arn: str, new_arn: str) -> None:
+        tags = b.tagger.list_tags_for_resource(old_arn)["Tags"]
+        b.tagger.delete_all_tags_for_resource(old_arn)
+        if tags:
+            b.tagger.tag_resource(new_arn, tags)
+
+    # --- deployment groups -------------------------------------------------------------------
+
+    def delete_deployment_group(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        app = self._app_name(body)
+        group = self._group_name(body)
+        b = self.backend(region)
+        groups = b.deployment_groups.get(app, {})
+        if groups.pop(group, None) is not None:
+            b.tagger.delete_all_tags_for_resource(self._arn(region, "deploymentgroup", f"{app}/{group}"))
+        return {"hooksNotCleanedUp": []}
+
+    def update_deployment_group(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        app_name = self._app_name(body)
+        current = self._group_name(body, "currentDeploymentGroupName")
+        self._app(region, app_name)
+        b = self.backend(region)
+        groups = b.deployment_groups.get(app_name, {})
+        group = groups.get(current)
+        if group is None:
+            raise _group_missing(current)
+        new = self._group_name(body, "newDeploymentGroupName") if body.get("newDeploymentGroupName") else None
+        if new is not None and new != current and new in groups:
+            raise _err(
+                "DeploymentGroupAlreadyExistsException",
+                f"A deployment group with the specified name {new} with the user or AWS account already exists.",
+            )
+        if body.get("deploymentConfigName") is not None:
+            self._config(region, self._config_name(body))
+        for key, attr in _GROUP_FIELDS.items():
+            if key in body and body[key] is not None:
+                setattr(group, attr, body[key])
+        if new is not None and new != current:
+            del groups[current]
+            group.deployment_group_name = new
+            groups[new] = group
+            self._move_tags(
+                b,
+                self._arn(region, "deploymentgroup", f"{app_name}/{current}"),
+                self._arn(region, "deploymentgroup", f"{app_name}/{new}"),
+            )
+        return {"hooksNotCleanedUp": []}
+
+    def batch_get_deployment_groups(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        app_name = self._app_name(body)
+        names = body.get("deploymentGroupNames")
+        if not names:
+            raise _err("DeploymentGroupNameRequiredException", "The deployment group name was not specified.")
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise AwsError("SerializationException", "Unexpected value type for 'deploymentGroupNames'")
+        if len(names) > 100:
+            raise _err("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded.")
+        self._app(region, app_name)
+        groups = self.backend(region).deployment_groups.get(app_name, {})
+        found = [groups[n].to_dict() for n in names if n in groups]
+        missing = [n for n in names if n not in groups]
+        out: dict[str, Any] = {"deploymentGroupsInfo": found}
+        if missing:
+            out["errorMessage"] = "Deployment groups not found: " + ", ".join(missing)
+        return out
+
+    def check_create_deployment_group(self, region: str, body: dict[str, Any]) -> None:
+        app = self._app_name(body)
+        self._group_name(body)
+        self._app(region, app)
+        if body.get("deploymentConfigName") is not None:
+            self._config(region, self._config_name(body))
+        return None
+
+    def check_create_deployment(self, region: str, body: dict[str, Any]) -> None:
+        if body.get("deploymentConfigName") is not None:
+            self._config(region, self._config_name(body))
+        return None
+
+    # --- deployment configurations -----------------------------------------------------------
+
+    def _config(self, region: str, name: str) -> dict[str, Any]:
+        """The configuration's ``deploymentConfigInfo``; DeploymentConfigDoesNotExistException."""
+        builtin = BUILTIN_CONFIGS.get(name)
+        if builtin is not None:
+            platform, routing, hosts = builtin
+            info: dict[str, Any] = {
+                "deploymentConfigId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"codedeploy:{name}")),
+                "deploymentConfigName": name,
+                "createTime": _BUILTIN_CREATED,
+                "computePlatform": platform,
+                "trafficRoutingConfig": routing,
+            }
+            if hosts is not None:
+                info["minimumHealthyHosts"] = hosts
+            return info
+        custom = self.configs.get(region, {}).get(name)
+        if custom is None:
+            raise _config_missing(name)
+        return custom
+
+    def create_deployment_config(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        name = self._config_name(body)
+        platform = body.get("computePlatform") or "Server"
+        if platform not in DEFAULT_CONFIG:
+            raise _err(
+                "InvalidComputePlatformException",
+                "The computePlatform is invalid. The computePlatform should be Lambda, Server, or ECS.",
+            )
+        if name in BUILTIN_CONFIGS or name in self.configs.get(region, {}):
+            raise _err(
+                "DeploymentConfigAlreadyExistsException",
+                f"A deployment configuration with the specified name {name} with the user or AWS account already exists.",
+            )
+        hosts = body.get("minimumHealthyHosts")
+        routing = body.get("trafficRoutingConfig")
+        if platform == "Server":
+            hosts = _check_hosts(hosts)
+            if routing is not None and _check_routing(routing) != _ALL_AT_ONCE:
+                raise _invalid_routing("a Server deployment configuration shifts traffic all at once")
+            routing = _ALL_AT_ONCE
+        else:
+            if hosts is not None:
+                raise _err(
+                    "InvalidMinimumHealthyHostValueException",
+                    f"The minimum healthy instance value was specified in an invalid format: minimumHealthyHosts is not used by {platform} deployment configurations.",
+                )
+            routing = _check_routing(routing) if routing is not None else _ALL_AT_ONCE
+        info: dict[str, Any] = {
+            "deploymentConfigId": str(uuid.uuid4()),
+            "deploymentConfigName": name,
+            "createTime": round(time.time(), 3),
+            "computePlatform": platform,
+            "trafficRoutingConfig": routing,
+        }
+        if hosts is not None:
+            info["minimumHealthyHosts"] = hosts
+        zonal = body.get("zonalConfig")
+        if zonal is not None:
+            info["zonalConfig"] = zonal
+        self.configs.setdefault(region, {})[name] = info
+        return {"deploymentConfigId": info["deploymentConfigId"]}
+
+    def get_deployment_config(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        return {"deploymentConfigInfo": self._config(region, self._config_name(body))}
+
+    def delete_deployment_config(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        name = self._config_name(body)
+        if name in BUILTIN_CONFIGS:
+            raise _err(
+                "InvalidOperationException",
+                f"An invalid operation was detected: the default deployment configuration {name} cannot be deleted.",
+            )
+        configs = self.configs.get(region, {})
+        if name not in configs:
+            return {}
+        for groups in self.backend(region).deployment_groups.values():
+            if any(str(g.deployment_config_name) == name for g in groups.values()):
+                raise _err("DeploymentConfigInUseException", "The deployment configuration is still in use.")
+        del configs[name]
+        return {}
+
+    def list_deployment_configs(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        names = list(BUILTIN_CONFIGS) + sorted(self.configs.get(region, {}))
+        return {"deploymentConfigsList": names}
+
+    # --- tags --------------------------------------------------------------------------------
+
+    def _resource(self, region: str, body: dict[str, Any]) -> str:
+        """The ARN of an existing application or deployment group (AWS's errors otherwise)."""
+        arn = body.get("ResourceArn")
+        if arn is None or arn == "":
+            raise _err("ResourceArnRequiredException", "The ARN of a resource is required, but was not found.")
+        if not isinstance(arn, str):
+            raise AwsError("SerializationException", "Unexpected value type for 'ResourceArn': expected a string")
+        parts = arn.split(":", 5)
+        if len(parts) != 6 or parts[0] != "arn" or not parts[1].startswith("aws") or not parts[5]:
+            raise _err("InvalidArnException", "The specified ARN is not in a valid format.")
+        kind, _, name = parts[5].partition(":")
+        if parts[2] != "codedeploy" or kind not in ("application", "deploymentgroup"):
+            raise _err(
+                "ArnNotSupportedException",
+                "The specified ARN is not supported. For example, it might be an ARN for a resource that is not expected.",
+            )
+        if not name:
+            raise _err("InvalidArnException", "The specified ARN is not in a valid format.")
+        if parts[3] != region or parts[4] != self.account_id:
+            # another region's or account's resource is not found from here
+            if kind == "application":
+                raise _app_missing(name)
+            raise _group_missing(name.partition("/")[2] or name)
+        b = self.backend(region)
+        if kind == "application":
+            if name not in b.applications:
+                raise _app_missing(name)
+        else:
+            app, _, group = name.partition("/")
+            if not group:
+                raise _err("InvalidArnException", "The specified ARN is not in a valid format.")
+            if app not in b.applications:
+                raise _app_missing(app)
+            if group not in b.deployment_groups.get(app, {}):
+                raise _group_missing(group)
+        return arn
+
+    def tag_resource(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        arn = self._resource(region, body)
+        tags = _check_tags(body.get("Tags"))
+        self.backend(region).tagger.tag_resource(arn, tags)
+        return {}
+
+    def untag_resource(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        arn = self._resource(region, body)
+        keys = body.get("TagKeys")
+        if not keys:
+            raise _err("TagRequiredException", "A tag was not specified.")
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise AwsError("SerializationException", "Unexpected value type for 'TagKeys'")
+        self.backend(region).tagger.untag_resource_using_names(arn, keys)
+        return {}
+
+    def list_tags_for_resource(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        arn = self._resource(region, body)
+        return {"Tags": self.backend(region).tagger.list_tags_for_resource(arn)["Tags"]}
+
+    def tags_by_arn(self, region: str) -> dict[str, dict[str, str]]:
+        """Every application's and group's ARN and tags in a region (for the tagging API)."""
+        with self._lock:
+            b = self.backend(region)
+            arns = [self._arn(region, "application", a) for a in b.applications]
+            arns += [
+                self._arn(region, "deploymentgroup", f"{a}/{g}")
+                for a, groups in b.deployment_groups.items()
+                for g in groups
+            ]
+            return {arn: b.tagger.get_tag_dict_for_resource(arn) for arn in arns}
+
+
+def _check_tags(tags: Any) -> list[dict[str, str]]:
+    if not tags:
+        raise _err("TagRequiredException", "A tag was not specified.")
+    if not isinstance(tags, list) or not all(
+        isinstance(t, dict) and isinstance(t.get("Key"), str) and isinstance(t.get("Value", ""), str)
+        for t in tags
+    ):
+        raise _err("InvalidTagsToAddException", "The specified tags are not valid.")
+    if any(not 1 <= len(t["Key"]) <= 128 or len(t.get("Value", "")) > 256 for t in tags):
+        raise _err("InvalidTagsToAddException", "The specified tags are not valid.")
+    if any(t["Key"].startswith("aws:") for t in tags):
+        raise _err("InvalidTagsToAddException", "The specified tags are not valid: keys cannot start with aws:.")
+    return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in tags]
+
+
+def _invalid_routing(reason: str) -> AwsError:
+    return _err(
+        "InvalidTrafficRoutingConfigurationException",
+        f"The configuration that specifies how traffic is routed during a deployment is invalid: {reason}.",
+    )
+
+
+def _int(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _check_routing(routing: Any) -> dict[str, Any]:
+    if not isinstance(routing, dict):
+        raise AwsError("SerializationException", "Unexpected value type for 'trafficRoutingConfig'")
+    kind = routing.get("type")
+    if kind == "AllAtOnce":
+        return dict(_ALL_AT_ONCE)
+    if kind == "TimeBasedCanary":
+        spec = routing.get("timeBasedCanary")
+        if not isinstance(spec, dict):
+            raise _invalid_routing("timeBasedCanary is required for type TimeBasedCanary")
+        pct: Any = spec.get("canaryPercentage")
+        interval: Any = spec.get("canaryInterval")
+        if not _int(pct, 1, 99):
+            raise _invalid_routing("canaryPercentage must be between 1 and 99")
+        if not _int(interval, 1, 2880):
+            raise _invalid_routing("canaryInterval must be between 1 and 2880 minutes")
+        return _canary(int(pct), int(interval))
+    if kind == "TimeBasedLinear":
+        spec = routing.get("timeBasedLinear")
+        if not isinstance(spec, dict):
+            raise _invalid_routing("timeBasedLinear is required for type TimeBasedLinear")
+        pct = spec.get("linearPercentage")
+        interval = spec.get("linearInterval")
+        if not _int(pct, 1, 99):
+            raise _invalid_routing("linearPercentage must be between 1 and 99")
+        if not _int(interval, 1, 2880):
+            raise _invalid_routing("linearInterval must be between 1 and 2880 minutes")
+        return _linear(int(pct), int(interval))
+    raise _invalid_routing("type must be AllAtOnce, TimeBasedCanary or TimeBasedLinear")
+
+
+def _check_hosts(hosts: Any) -> dict[str, Any]:
+    bad = _err(
+        "InvalidMinimumHealthyHostValueException",
+        "The minimum healthy instance value was specified in an invalid format.",
+    )
+    if not isinstance(hosts, dict):
+        raise bad
+    kind, value = hosts.get("type"), hosts.get("value")
+    if kind == "HOST_COUNT" and _int(value, 0, 1_000_000):
+        return {"type": kind, "value": value}
+    if kind == "FLEET_PERCENT" and _int(value, 0, 99):
+        return {"type": kind, "value": value}
+    raise bad
