@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -46,10 +47,8 @@ def stack_config(name: str, **sections: Any) -> Config:
 def put_tiny_image(session: AwsSession, repository: str = "shared-app", tag: str = "latest") -> str:
     """An image through the ECR API (no Docker needed): enough for the engine to reference."""
     ecr = session.client("ecr")
-    try:
+    with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
         ecr.create_repository(repositoryName=repository)
-    except ecr.exceptions.RepositoryAlreadyExistsException:
-        pass
     manifest = {
         "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
         "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,

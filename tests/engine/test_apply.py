@@ -24,7 +24,7 @@ def applied(sandbox):  # type: ignore[no-untyped-def]
 
 
 def test_apply_creates_the_complete_stack(applied) -> None:  # type: ignore[no-untyped-def]
-    session, config, ctx, events = applied
+    session, _config, ctx, events = applied
     created = {e.node for e in events if isinstance(e, NodeDone) and e.outcome == "created"}
     assert {"iam.role.execution", "iam.role.codedeploy", "iam.role.pipeline", "iam.role.events",
             "elbv2.load_balancer", "elbv2.listener.production", "elbv2.listener.test", "ecs.service",
@@ -72,7 +72,7 @@ def test_plan_after_apply_is_all_in_sync(applied) -> None:  # type: ignore[no-un
 
 
 def test_plan_sees_a_config_change_as_an_update(applied) -> None:  # type: ignore[no-untyped-def]
-    session, config, _, _ = applied
+    session, _config, _, _ = applied
     changed = stack_config("full", codeDeploy={"terminationWaitMinutes": 30}, ecs={"desiredCount": 2})
     rows = {row.node: row for row in run_plan(session, changed)}
     assert rows["codedeploy.deployment_group"].action == "update"

@@ -111,7 +111,12 @@ class TaskDefinitionNode(Node):
             familyPrefix=ctx.config.task.family, status="ACTIVE") for a in page["taskDefinitionArns"]]
         for arn in arns:
             ecs.deregister_task_definition(taskDefinition=arn)
-        return bool(arns)
+        inactive = [a for page in ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=ctx.config.task.family, status="INACTIVE") for a in page["taskDefinitionArns"]]
+        # Deregistered revisions stay listed (and tagged) until deleted, ten at a time.
+        for start in range(0, len(inactive), 10):
+            ecs.delete_task_definitions(taskDefinitions=inactive[start:start + 10])
+        return bool(arns or inactive)
 
 
 class ServiceNode(Node):
