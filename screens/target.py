@@ -116,14 +116,23 @@ class TargetScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="target")
     def start_sandbox(self, region: str) -> None:
+        """Use a sandbox already answering on the default port, else start one there (so
+        that `bluegreen push --sandbox` in another terminal reaches it), else anywhere."""
         from bluegreen.aws.session import AwsSession, Target
+        from sandbox.server import probe, start_sandbox
 
+        default = "http://127.0.0.1:4599"
         try:
-            if self.context.sandbox is None:
-                from sandbox.server import start_sandbox
-
-                self.context.sandbox = start_sandbox(port=0, region=region)
-            url = self.context.sandbox.endpoint_url
+            if self.context.sandbox is not None:
+                url = self.context.sandbox.endpoint_url
+            elif probe(default):
+                url = default
+            else:
+                try:
+                    self.context.sandbox = start_sandbox(port=4599, region=region)
+                except OSError:  # the port is taken by something else
+                    self.context.sandbox = start_sandbox(port=0, region=region)
+                url = self.context.sandbox.endpoint_url
             session = AwsSession(Target(endpoint_url=url, region=region))
             identity = session.identity()
         except Exception as exc:
