@@ -90,7 +90,7 @@ class StepScreen(Screen[str]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Enter moves to the next field, and from the last one to the next step."""
         event.stop()
-        inputs = [i for i in self.query(Input) if i.display and not i.disabled]
+        inputs = [i for i in self.query(Input) if i.focusable and i.is_on_screen]
         if event.input in inputs and inputs.index(event.input) < len(inputs) - 1:
             inputs[inputs.index(event.input) + 1].focus()
         else:
@@ -98,6 +98,13 @@ class StepScreen(Screen[str]):
 
     def on_field_changed(self, event: FieldChanged) -> None:
         self.refresh_problems()
+        if event.valid and not self.draft.pending:
+            # A field refused only because another one was (a cpu waiting for its memory)
+            # is fine once nothing waits: check the ones still marked invalid again.
+            for field in self.query(ConfigField):
+                if not field.valid and field.path != event.path:
+                    editor = field.query_one("#editor")
+                    field.apply(getattr(editor, "value", None))
 
     def problems(self) -> list[str]:
         """What stops Next: invalid fields of this step, and refused values it owns."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bluegreen.draft import Draft
@@ -24,6 +25,12 @@ class WizardContext:
     cache: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     build_events: list[Any] = field(default_factory=list)  # background image build/push
+
+    @property
+    def base_dir(self) -> Path:
+        """What relative paths in the config (image.context) are relative to: the config
+        file's folder once there is one, else the working directory (as the CLI does)."""
+        return self.draft.path.resolve().parent if self.draft.path else Path.cwd()
 
     def remember(self, key: str, value: Any) -> Any:
         with self.lock:

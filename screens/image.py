@@ -100,7 +100,7 @@ class ImageScreen(StepScreen):
     @property
     def base_dir(self) -> Path:
         """Where image.context is relative to: the config file's folder, else the working directory."""
-        return self.draft.path.resolve().parent if self.draft.path else Path.cwd()
+        return self.context.base_dir
 
     def body(self) -> ComposeResult:
         table: DataTable[str] = DataTable(id="sources", cursor_type="row", zebra_stripes=False)

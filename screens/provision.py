@@ -178,7 +178,7 @@ class ProvisionScreen(StepScreen):
         config = self.draft.config
         tree = self.query_one(ResourceTree)
         # The tree's listener posts a message: safe from the image build's thread too.
-        ctx = Context(self.context.session, config, on_event=tree.listener, base_dir=Path.cwd())
+        ctx = Context(self.context.session, config, on_event=tree.listener, base_dir=self.context.base_dir)
         try:
             result = await runner.apply(ctx, build_nodes(config))
         except Exception as exc:  # not a node's failure (those are events): a crash of the run

@@ -11,7 +11,6 @@ it, while the plan is loading or holds a conflict or an error: those need a chan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -120,7 +119,7 @@ class ReviewScreen(StepScreen):
 
         config = self.draft.config
         try:
-            rows = await runner.plan(Context(self.context.session, config, base_dir=Path.cwd()),
+            rows = await runner.plan(Context(self.context.session, config, base_dir=self.context.base_dir),
                                      build_nodes(config))
         except Exception as exc:
             self.planning, self.plan_error = False, describe_problem(exc)

@@ -49,7 +49,7 @@ class BlueGreenApp(App[None]):
     TITLE = "bluegreen"
     CSS_PATH = "app.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+e", "export", "Export"),
+        Binding("ctrl+e", "export", "Export", priority=True),  # above Input's end-of-line
         Binding("f1", "help", "Help"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
