@@ -24,15 +24,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from report import machine, write_section  # noqa: E402
+from report import machine, write_section
 
-from bluegreen.aws import runner  # noqa: E402
-from bluegreen.aws.context import Context  # noqa: E402
-from bluegreen.aws.graph import build_nodes  # noqa: E402
-from bluegreen.aws.session import AwsSession, Target  # noqa: E402
-from bluegreen.configfile import load_text  # noqa: E402
-from renderers import iam, requests  # noqa: E402
-from sandbox.server import start_sandbox  # noqa: E402
+from bluegreen.aws import runner
+from bluegreen.aws.context import Context
+from bluegreen.aws.graph import build_nodes
+from bluegreen.aws.session import AwsSession, Target
+from bluegreen.configfile import load_text
+from renderers import iam, requests
+from sandbox.server import start_sandbox
 
 REGION = "us-east-2"
 CURRENT_NODE: contextvars.ContextVar[str] = contextvars.ContextVar("node", default="?")

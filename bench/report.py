@@ -19,7 +19,7 @@ DOC = ROOT / "docs" / "benchmarks.md"
 def time_commands(commands: dict[str, Sequence[str]], runs: int, cwd: Path = ROOT) -> dict[str, list[float]]:
     """Run each command `runs` times, interleaved so that machine noise hits all alike."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for name, argv in commands.items():  # warm the page cache and any compile caches
+    for argv in commands.values():  # warm the page cache and any compile caches
         subprocess.run(argv, cwd=cwd, check=True, capture_output=True)
     for _ in range(runs):
         for name, argv in commands.items():
@@ -40,7 +40,8 @@ def machine() -> str:
 def write_section(key: str, markdown: str) -> None:
     """Replace the section `key` of docs/benchmarks.md, keeping every other one."""
     begin, end = f"<!-- bench:{key} -->", f"<!-- /bench:{key} -->"
-    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n\nWritten by the scripts in `bench/`; each section is replaced by its own script.\n"
+    header = "# Benchmarks\n\nWritten by the scripts in `bench/`; each section is replaced by its own script.\n"
+    text = DOC.read_text() if DOC.exists() else header
     block = f"{begin}\n{markdown.strip()}\n{end}"
     if begin in text and end in text:
         head, rest = text.split(begin, 1)

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import ROOT, machine, median_ms, time_commands, write_section  # noqa: E402
+from report import machine, median_ms, time_commands, write_section
 
 TARGET = 2.0
 

@@ -117,9 +117,11 @@ class TargetScreen(StepScreen):
     @work(thread=True, exclusive=True, group="target")
     def start_sandbox(self, region: str) -> None:
         """Use a sandbox already answering on the default port, else start one there (so
-        that `bluegreen push --sandbox` in another terminal reaches it), else anywhere."""
+        that `bluegreen push --sandbox` in another terminal reaches it while the wizard is
+        open), else on any free port."""
         from bluegreen.aws.session import AwsSession, Target
-        from sandbox.server import probe, start_sandbox
+        from sandbox.process import free_port, spawn_sandbox
+        from sandbox.server import probe
 
         default = "http://127.0.0.1:4599"
         try:
@@ -128,10 +130,11 @@ class TargetScreen(StepScreen):
             elif probe(default):
                 url = default
             else:
+                # a child process: in this one, its request handling would stall the screen
                 try:
-                    self.context.sandbox = start_sandbox(port=4599, region=region)
+                    self.context.sandbox = spawn_sandbox(port=4599, region=region)
                 except OSError:  # the port is taken by something else
-                    self.context.sandbox = start_sandbox(port=0, region=region)
+                    self.context.sandbox = spawn_sandbox(port=free_port(), region=region)
                 url = self.context.sandbox.endpoint_url
             session = AwsSession(Target(endpoint_url=url, region=region))
             identity = session.identity()

@@ -66,6 +66,10 @@ class ConfigField(Vertical):
             value = self.convert(raw)
         except ValueError:
             value = raw  # let the model say what is wrong with it
+        if self.valid and not self.draft.pending and value == self.draft.value(self.path):
+            # nothing to check again (editors announce their first value when mounted)
+            self.post_message(FieldChanged(self.path, True))
+            return
         problems = self.draft.set(self.path, value)
         mine = [p for p in problems if concerns(p, self.path)]
         if mine:
