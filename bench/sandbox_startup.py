@@ -99,7 +99,13 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=15)
     args = parser.parse_args()
 
-    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    lines: list[str] = []
+
+    def say(text: str) -> None:
+        print(text)
+        lines.append(text)
+
+    say(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
     samples = _time_processes(
         {
             "moto alone: start + first describe_vpcs": [sys.executable, "-c", MOTO_FIRST_CALL],
@@ -109,21 +115,24 @@ def main() -> None:
     )
     medians = {k: statistics.median(v) * 1000 for k, v in samples.items()}
     base = next(iter(medians.values()))
-    print(f"\nWhole process, time to first answered call ({args.runs} interleaved runs, median):")
+    say(f"\nWhole process, time to first answered call ({args.runs} interleaved runs, median):")
     for name, ms in medians.items():
-        print(f"  {name:52s} {ms:8.0f} ms   {ms / base:5.2f}x")
+        say(f"  {name:52s} {ms:8.0f} ms   {ms / base:5.2f}x")
     ratio = list(medians.values())[1] / base
-    print(f"  target <= {TARGET_STARTUP}x: {'met' if ratio <= TARGET_STARTUP else 'NOT met'} ({ratio:.2f}x)")
+    say(f"  target <= {TARGET_STARTUP}x: {'met' if ratio <= TARGET_STARTUP else 'NOT met'} ({ratio:.2f}x)")
 
     per = _per_call(args.calls, args.batches)
     base = per["moto direct"]
-    print(f"\nPer call, describe_vpcs ({args.batches} interleaved batches of {args.calls}, median):")
+    say(f"\nPer call, describe_vpcs ({args.batches} interleaved batches of {args.calls}, median):")
     for name, s in per.items():
-        print(f"  {name:52s} {s * 1000:8.2f} ms   {s / base:5.2f}x")
+        say(f"  {name:52s} {s * 1000:8.2f} ms   {s / base:5.2f}x")
     ratio = per["sandbox router (in-process forward)"] / base
-    print(
-        f"  target <= {TARGET_PER_CALL}x: {'met' if ratio <= TARGET_PER_CALL else 'NOT met'} ({ratio:.2f}x)"
-    )
+    say(f"  target <= {TARGET_PER_CALL}x: {'met' if ratio <= TARGET_PER_CALL else 'NOT met'} ({ratio:.2f}x)")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from report import write_section
+
+    write_section("sandbox_startup", "## Sandbox start-up and router overhead (`bench/sandbox_startup.py`)\n\n```\n"
+                  + "\n".join(lines).strip() + "\n```")
 
 
 if __name__ == "__main__":

@@ -68,11 +68,11 @@ def main() -> None:
         for index, name in enumerate(STEPS[1:], start=1):
             tmux("send-keys", "-t", SESSION, "C-n")
             keystrokes += 1
-            text = wait_for(rf"{index}\. {re.escape(name)}")
+            wait_for(rf"{index}\. {re.escape(name)}")
             if name == "Review":
-                text = wait_for(r"Ready: \d+ changes", 90)
+                wait_for(r"Ready: \d+ changes", 90)
             if name == "Provisioning":
-                text = wait_for(r"Done in [\d.]+s|Stopped", 300)
+                wait_for(r"Done in [\d.]+s|Stopped", 300)
             time.sleep(1.0)  # let discovery fill the screen
             keep(index, name, screen())
         tmux("send-keys", "-t", SESSION, "C-e")

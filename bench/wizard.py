@@ -152,7 +152,7 @@ def main() -> None:
         f"{switch_stall * 1000:.0f} ms.",
     ])
     print(text)
-    write_section("tui", text)
+    write_section("wizard", text)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,97 @@
+"""Step 0, Target: the sandbox starts in the background without delaying the screen, an
+existing config can be opened (a broken one says why), the stack name is checked as typed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Button, Input, Static
+
+from bluegreen.aws.session import Identity
+from screens.target import TargetScreen
+from tui.app import BlueGreenApp
+
+SIZE = (120, 40)
+SEED = Path(__file__).resolve().parents[2] / "examples" / "seed.yaml"
+
+
+async def until(pilot: Any, condition: Any, seconds: float = 60) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"timed out: {condition}")
+
+
+def status_text(app: BlueGreenApp) -> str:
+    return str(app.screen.query_one("#status", Static).render())
+
+
+async def test_the_sandbox_boots_in_the_background_and_next_waits_for_it() -> None:
+    app = BlueGreenApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TargetScreen), 10)
+        assert app.screen.focused is not None  # keys are taken before the sandbox is up
+        await until(pilot, lambda: app.context.session is not None)
+        assert "✓ local sandbox at http://127.0.0.1:" in status_text(app)
+        assert "account 123456789012" in status_text(app)
+        sandbox = app.context.sandbox
+    if sandbox is not None:  # we started it: leaving the app stopped it
+        assert sandbox.process.poll() is not None
+
+
+async def test_a_bad_stack_name_is_refused_as_typed_and_blocks_next() -> None:
+    app = BlueGreenApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.context.session is not None)
+        name = app.screen.query_one("#field-name #editor", Input)
+        name.value = "Not OK"
+        await pilot.pause()
+        error = str(app.screen.query_one("#field-name .field-error", Static).render())
+        assert "lowercase letters, digits and single hyphens" in error and "Fix:" in error
+        await pilot.press("ctrl+n")
+        assert isinstance(app.screen, TargetScreen)
+        name.value = "shop"
+        await pilot.pause()
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: not isinstance(app.screen, TargetScreen), 10)
+        assert app.context.draft.config.load_balancer.name == "shop-alb"
+
+
+async def test_open_an_existing_config_or_say_why_not(tmp_path: Path) -> None:
+    app = BlueGreenApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TargetScreen), 10)
+        broken = tmp_path / "broken.yaml"
+        broken.write_text("name: shop\nloadBalancer: {testPort: 80}\n")
+        app.screen.query_one("#open-path", Input).value = str(broken)
+        app.screen.query_one("#open", Button).press()
+        await pilot.pause()
+        message = str(app.screen.query_one("#open-error", Static).render())
+        assert "loadBalancer.testPort" in message and "Fix:" in message
+        assert app.context.draft.config.name == "my-app"
+
+        app.screen.query_one("#open-path", Input).value = str(SEED)
+        app.screen.query_one("#open", Button).press()
+        await pilot.pause()
+        assert app.context.draft.config.name == "ecs-demo"
+        assert app.context.draft.path == SEED
+        assert app.screen.query_one("#field-name #editor", Input).value == "ecs-demo"
+
+
+def test_snapshot_target(snap_compare: Any) -> None:
+    """Connected to the sandbox (set up front so that the picture does not depend on timing)."""
+    app = BlueGreenApp(sandbox=True, auto_start=False)
+
+    async def run_before(pilot: Any) -> None:
+        context = app.context
+        context.session = object()
+        context.identity = Identity("123456789012", "arn:aws:sts::123456789012:user/moto", "AKIA")
+        context.remember("target.where", "local sandbox at http://127.0.0.1:4599")
+        await app.push_screen(TargetScreen(context))
+        await pilot.pause()
+        for cursor in app.screen.query(Input):
+            cursor.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
