@@ -65,6 +65,22 @@ def _print_plan(rows: list[Any]) -> None:
     console.print(", ".join(f"{n} {a.replace('_', ' ')}" for a, n in counts.items()))
 
 
+def _confirm(question: str, refusal: str, as_json: bool) -> None:
+    """Ask on a terminal; elsewhere (CI, pipes, --json) only --yes may go ahead."""
+    if as_json or not sys.stdin.isatty():
+        click.echo(f"error: {refusal}; pass --yes to confirm", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    click.confirm(question, abort=True)
+
+
+def changing_command(command: Any) -> Any:
+    """The options of the commands that change the stack (apply, destroy)."""
+    for option in (friendly_errors, click.option("--yes", is_flag=True, help="Do not ask for confirmation."),
+                   concurrency_option, json_option, target_options, config_option):
+        command = option(command)
+    return click.command()(command)
+
+
 def _refusal(rows: list[Any]) -> int:
     """Exit code when the plan cannot go ahead: 2 for a config that names the impossible."""
     if any(r.action == "conflict" for r in rows):
@@ -95,13 +111,7 @@ def plan(config_file: Path, sandbox: bool, profile: str | None, region: str | No
     sys.exit(_refusal(rows))
 
 
-@click.command()
-@config_option
-@target_options
-@json_option
-@concurrency_option
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@friendly_errors
+@changing_command
 def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
           concurrency: int, yes: bool) -> None:
     """Create or update the whole stack (idempotent; a re-run resumes)."""
@@ -121,10 +131,7 @@ def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | N
             click.echo("nothing was changed: fix the conflicts above first", err=True)
             sys.exit(refusal)
         if changes and not yes:
-            if as_json or not sys.stdin.isatty():
-                click.echo("error: apply would change resources; pass --yes to confirm", err=True)
-                sys.exit(EXIT_BAD_INPUT)
-            click.confirm(f"Apply {len(changes)} change(s)?", abort=True)
+            _confirm(f"Apply {len(changes)} change(s)?", "apply would change resources", as_json)
         with progress(f"Applying stack {config.name} ({config.region})", as_json) as show:
             ctx = _context(session, config, config_file, show)
             result = asyncio.run(runner.apply(ctx, build_nodes(config), concurrency))
@@ -137,13 +144,7 @@ def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | N
     sys.exit(0 if result.ok else EXIT_FAILED)
 
 
-@click.command()
-@config_option
-@target_options
-@json_option
-@concurrency_option
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@friendly_errors
+@changing_command
 def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
             concurrency: int, yes: bool) -> None:
     """Delete everything the stack created (tagged bluegreen:stack), in reverse order."""
@@ -155,10 +156,8 @@ def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str |
 
     config = load(config_file)
     if not yes:
-        if as_json or not sys.stdin.isatty():
-            click.echo("error: destroy deletes resources; pass --yes to confirm", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        click.confirm(f"Delete every resource of stack {config.name!r} in {config.region}?", abort=True)
+        _confirm(f"Delete every resource of stack {config.name!r} in {config.region}?",
+                 "destroy deletes resources", as_json)
     with aws_session(sandbox, profile, region, config.region, concurrency, _say(as_json)) as session:
         with progress(f"Destroying stack {config.name} ({config.region})", as_json) as show:
             ctx = _context(session, config, config_file, show)
