@@ -8,6 +8,7 @@ The lead registers :data:`sandbox_command` in the main CLI; it also runs on its 
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from typing import Any
@@ -78,6 +79,8 @@ def _banner(handle: Any) -> str:
 @click.option(
     "--throttle-seed", default=None, type=int, help="Seed for choosing the throttled calls (reproducible runs)."
 )
+@click.option("--parent-pid", default=None, type=int, hidden=True,
+              help="Stop when this process ends (set by the wizard, which starts the sandbox as a child).")
 def sandbox_command(
     host: str,
     port: int,
@@ -87,6 +90,7 @@ def sandbox_command(
     region: str,
     throttle_rate: float,
     throttle_seed: int | None,
+    parent_pid: int | None,
 ) -> None:
     """Run the local AWS region (moto + bluegreen's own services) until Ctrl-C.
 
@@ -124,7 +128,8 @@ def sandbox_command(
     try:
         click.echo(_banner(handle))
         while not stop.wait(0.5):
-            pass
+            if parent_pid is not None and os.getppid() != parent_pid:
+                break  # the wizard that started us is gone (even killed): do not linger on the port
     except KeyboardInterrupt:
         pass
     finally:

@@ -51,7 +51,7 @@ def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.
         sock.bind((host, port))
     log_path = Path(tempfile.mkstemp(prefix="bluegreen-sandbox-", suffix=".log")[1])
     command = [sys.executable, "-c", "from sandbox.cli import sandbox_command; sandbox_command()",
-               "--host", host, "--port", str(port), "--region", region]
+               "--host", host, "--port", str(port), "--region", region, "--parent-pid", str(os.getpid())]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    env={**os.environ, "PYTHONUNBUFFERED": "1"})
