@@ -221,7 +221,10 @@ def main() -> None:
         f"| slowest single discovery kind ({slowest_kind}) | {slowest.seconds:.2f} | |", "",
         f"- apply / baseline: **{vs_baseline:.2f}x** (goal <= 0.35x: {'met' if vs_baseline <= 0.35 else 'NOT met'})",
         f"- apply / bound: **{vs_bound:.2f}x** (goal <= 1.3x: {'met' if vs_bound <= 1.3 else 'NOT met'})",
-        f"- discovery / slowest kind: **{discovery / slowest.seconds:.2f}x** (goal <= 1.5x)",
+        f"- discovery / slowest kind: **{discovery / slowest.seconds:.2f}x**; discovery / one call "
+        f"({args.latency_ms:.0f} ms): {discovery / latency:.1f}x (goal <= 1.5x of the slowest single call: "
+        "not reachable as written, since ECS services take three dependent calls: list clusters, list "
+        "services, describe services)",
         f"- critical path: {' -> '.join(chain)}",
     ])
     print(text)
