@@ -9,7 +9,7 @@ from bluegreen.aws.nodes.base import Node
 from bluegreen.aws.nodes.codedeploy import ApplicationNode, DeploymentConfigNode, DeploymentGroupNode
 from bluegreen.aws.nodes.delivery import CodeCommitSourceNode, ImageNode, S3SourceNode
 from bluegreen.aws.nodes.ecs import ClusterNode, ServiceNode, TaskDefinitionNode
-from bluegreen.aws.nodes.iam import ExistingExecutionRoleNode, RoleNode
+from bluegreen.aws.nodes.iam import EcsServiceLinkedRoleNode, ExistingExecutionRoleNode, RoleNode
 from bluegreen.aws.nodes.network import (
     IngressNode,
     ListenerNode,
@@ -104,7 +104,7 @@ def build_nodes(config: Config) -> list[Node]:
     network = config.network
     nodes: list[Node] = [
         AccountNode(), VpcNode(), SubnetsNode(),
-        RoleNode("codedeploy"), RoleNode("pipeline"), RoleNode("events"),
+        RoleNode("codedeploy"), RoleNode("pipeline"), RoleNode("events"), EcsServiceLinkedRoleNode(),
         RoleNode("execution") if config.creates_execution_role else ExistingExecutionRoleNode(),
         BucketNode("artifacts"), EcrRepositoryNode(), ClusterNode(), LogGroupNode(), ApplicationNode(),
         ImageNode(),

@@ -122,7 +122,7 @@ class TaskDefinitionNode(Node):
 class ServiceNode(Node):
     id = "ecs.service"
     deps = ("ecs.cluster", "ecs.task_definition", "elbv2.listener.production", "elbv2.listener.test",
-            "ec2.security_group.task", "network.subnets")
+            "ec2.security_group.task", "network.subnets", "iam.ecs_service_linked_role")
     # ECS cannot yet see a role or target group created a moment ago
     eventual_consistency_codes = ("InvalidParameterException",)
 

@@ -140,3 +140,32 @@ class ExistingExecutionRoleNode(Node):
 
     def delete(self, ctx: Context) -> bool:
         return False  # not ours
+
+
+class EcsServiceLinkedRoleNode(Node):
+    """ECS needs its service-linked role to attach a service to a load balancer. AWS makes
+    it with the first cluster in most accounts; where it is missing, it is created once.
+    It belongs to the account, not to the stack: destroy leaves it."""
+
+    id = "iam.ecs_service_linked_role"
+    title = "ECS service-linked role"
+    deps = ("account",)
+    PATH = "/aws-service-role/ecs.amazonaws.com/"
+
+    def inspect(self, ctx: Context) -> State:
+        roles = ctx.client("iam").list_roles(PathPrefix=self.PATH)["Roles"]
+        if roles:
+            return in_sync(roles[0]["Arn"])
+        return create("ECS has no service-linked role in this account yet")
+
+    def create(self, ctx: Context) -> str:
+        try:
+            role = ctx.client("iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")["Role"]
+        except Exception as exc:
+            if "has been taken" in str(exc) or "already exists" in str(exc):  # made meanwhile
+                return "exists"
+            raise
+        return str(role["Arn"])
+
+    def delete(self, ctx: Context) -> bool:
+        return False
