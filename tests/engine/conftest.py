@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.ecr import put_tiny_image as ecr_image
 
 from bluegreen.aws import runner
 from bluegreen.aws.context import Context
@@ -44,25 +44,6 @@ def stack_config(name: str, **sections: Any) -> Config:
     return load_text(json.dumps(document))
 
 
-def put_tiny_image(session: AwsSession, repository: str = "shared-app", tag: str = "latest") -> str:
-    """An image through the ECR API (no Docker needed): enough for the engine to reference."""
-    ecr = session.client("ecr")
-    with contextlib.suppress(ecr.exceptions.RepositoryAlreadyExistsException):
-        ecr.create_repository(repositoryName=repository)
-    manifest = {
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                   "digest": "sha256:" + "0" * 64},
-        "layers": [],
-    }
-    try:
-        answer = ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag)
-        return str(answer["image"]["imageId"]["imageDigest"])
-    except ecr.exceptions.ImageAlreadyExistsException:
-        return str(ecr.describe_images(repositoryName=repository,
-                                       imageIds=[{"imageTag": tag}])["imageDetails"][0]["imageDigest"])
-
-
 class CallCounter:
     """Counts mutating API calls (everything that is not a read) through botocore's hooks."""
 
@@ -74,6 +55,10 @@ class CallCounter:
         operation = event_name.rsplit(".", 1)[-1]
         if not operation.startswith(READ_PREFIXES):
             self.mutating.append(event_name.removeprefix("before-call."))
+
+
+def put_tiny_image(session: AwsSession, repository: str = "shared-app", tag: str = "latest") -> str:
+    return ecr_image(session, repository, tag)
 
 
 def counted(session: AwsSession) -> tuple[AwsSession, CallCounter]:

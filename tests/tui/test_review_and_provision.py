@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
+from support.ecr import put_tiny_image
+from support.pilot import until
 
 from bluegreen.aws.runner import PlanRow, RunResult
 from bluegreen.aws.session import AwsSession, Identity, Target
@@ -42,21 +44,8 @@ def sandbox() -> Iterator[SandboxHandle]:
 @pytest.fixture(scope="module")
 def session(sandbox: SandboxHandle) -> AwsSession:
     session = AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=REGION))
-    put_tiny_image(session)
+    put_tiny_image(session, REPOSITORY)
     return session
-
-
-def put_tiny_image(session: AwsSession) -> None:
-    """An image through the ECR API, so that apply finds it and needs no Docker build."""
-    ecr = session.client("ecr")
-    ecr.create_repository(repositoryName=REPOSITORY)
-    manifest = {
-        "schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2,
-                   "digest": "sha256:" + "0" * 64},
-        "layers": [],
-    }
-    ecr.put_image(repositoryName=REPOSITORY, imageManifest=json.dumps(manifest), imageTag="latest")
 
 
 def draft(name: str, **sections: Any) -> Draft:
@@ -72,13 +61,6 @@ def app_for(the_draft: Draft, session: AwsSession | None) -> BlueGreenApp:
     if session is not None:
         app.context.identity = session.identity()
     return app
-
-
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.05)
 
 
 # -- Review against the sandbox --------------------------------------------------------
@@ -165,7 +147,7 @@ async def test_provision_failure_shows_the_fix_and_retry_resumes(session: AwsSes
         # The fix: the role is handed over to this stack; Retry resumes and finishes.
         iam.tag_role(RoleName="pv-clash-pipeline", Tags=[{"Key": "bluegreen:stack", "Value": "pv-clash"}])
         await pilot.click("#retry")
-        await until(pilot, lambda: screen.result is not None and screen.result.ok, timeout=30)
+        await until(pilot, lambda: screen.result is not None and screen.result.ok, seconds=30)
         assert tree.rows["iam.role.pipeline"].status == "updated"
         assert tree.rows["ecs.service"].status == "in_sync"  # made by the first run, found again
         assert "ecs.service" in screen.created

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.pilot import until as wait_for
 from textual.widgets import DataTable, Input, RadioButton, Select, Static
 from textual.widgets._select import InvalidSelectValueError
 
@@ -509,14 +510,6 @@ def session(sandbox: Any) -> Any:
     from bluegreen.aws.session import AwsSession, Target
 
     return AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=sandbox.region))
-
-
-async def wait_for(pilot: Any, condition: Any, seconds: float = 30.0) -> None:
-    for _ in range(int(seconds * 10)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError("timed out")
 
 
 async def test_discovery_against_the_sandbox(session: Any) -> None:

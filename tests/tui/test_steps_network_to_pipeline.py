@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.pilot import until as wait_for
 
 from bluegreen.aws.discovery_records import (
     Cluster,
@@ -81,14 +82,6 @@ async def show(pilot: Any, screen_class: type, results: list[str] | None = None)
 
 def text(screen: Any, selector: str) -> str:
     return str(screen.query_one(selector).render())
-
-
-async def wait_for(pilot: Any, condition: Any, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("condition not met in time")
 
 
 async def toggle(pilot: Any, screen: NetworkScreen, *subnet_ids: str) -> None:

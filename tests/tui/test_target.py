@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from support.pilot import until
 from textual.widgets import Button, Input, Static
 
 from bluegreen.aws.session import Identity
@@ -14,14 +15,6 @@ from tui.app import BlueGreenApp
 
 SIZE = (120, 40)
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed.yaml"
-
-
-async def until(pilot: Any, condition: Any, seconds: float = 60) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out: {condition}")
 
 
 def status_text(app: BlueGreenApp) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.pilot import until
 from textual.widgets import Select
 
 from bluegreen.configfile import load
@@ -33,14 +34,6 @@ class Keys:
             self.count += 1
             await self.pilot.press(key)
             await self.pilot.pause()
-
-
-async def until(pilot: Any, condition: Any, seconds: float = 60, what: str = "") -> None:
-    for _ in range(int(seconds / 0.1)):
-        if condition():
-            return
-        await pilot.pause(0.1)
-    raise AssertionError(f"timed out waiting for {what or condition}")
 
 
 async def to_review(app: BlueGreenApp, pilot: Any, keys: Keys) -> None:
