@@ -98,6 +98,7 @@ class StepScreen(Screen[str]):
 
     def on_field_changed(self, event: FieldChanged) -> None:
         self.refresh_problems()
+        self.sub_title = f"{self.draft.config.name} · {self.TITLE_TEXT}"  # follows a renamed stack
         if event.valid and not self.draft.pending:
             # A field refused only because another one was (a cpu waiting for its memory)
             # is fine once nothing waits: check the ones still marked invalid again.

@@ -1,0 +1,56 @@
+"""plan / apply / destroy from the command line against a running sandbox: confirmations,
+exit codes, and a destroy that leaves nothing tagged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from conftest import put_tiny_image, session_for, stack_config
+
+from bluegreen.aws.leftovers import leftovers
+from bluegreen.configfile import dump_text
+from tui.cli import main
+
+
+@pytest.fixture
+def config_file(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    put_tiny_image(session_for(sandbox))
+    monkeypatch.setenv("BLUEGREEN_SANDBOX_URL", sandbox.endpoint_url)
+    path = tmp_path / "bluegreen.yaml"
+    path.write_text(dump_text(stack_config("clistack")))
+    return path
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_apply_and_destroy_ask_first_and_refuse_without_a_terminal(config_file: Path) -> None:
+    for command in ("apply", "destroy"):
+        result = run(command, "-f", str(config_file), "--sandbox")
+        assert result.exit_code == 2, result.output
+        assert "pass --yes to confirm" in result.output
+
+
+def test_plan_apply_plan_destroy_from_the_command_line(sandbox: Any, config_file: Path) -> None:
+    session = session_for(sandbox)
+    before = json.loads(run("plan", "-f", str(config_file), "--sandbox", "--json").output)
+    assert {row["action"] for row in before} >= {"create"}
+
+    applied = run("apply", "-f", str(config_file), "--sandbox", "--yes", "--json")
+    assert applied.exit_code == 0, applied.output
+    events = [json.loads(line) for line in applied.output.splitlines() if line.startswith("{")]
+    assert events[-1]["type"] == "run_finished" and events[-1]["ok"]
+
+    after = json.loads(run("plan", "-f", str(config_file), "--sandbox", "--json").output)
+    assert {row["action"] for row in after} == {"in_sync"}
+
+    destroyed = run("destroy", "-f", str(config_file), "--sandbox", "--yes")
+    assert destroyed.exit_code == 0, destroyed.output
+    assert leftovers(session, "clistack") == []
+    again = run("destroy", "-f", str(config_file), "--sandbox", "--yes")
+    assert again.exit_code == 0, again.output
