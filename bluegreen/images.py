@@ -146,7 +146,18 @@ def repository_uri(session: AwsSession, config: Config) -> str:
         if _ecr_code(exc) == "RepositoryNotFoundException":
             raise _missing_repository(name, session.region) from None
         raise
-    return str(answer["repositories"][0]["repositoryUri"])
+    uri = str(answer["repositories"][0]["repositoryUri"])
+    if session.target.is_sandbox and not _on_loopback(uri):
+        # The sandbox must hand out its own registry; anything else would send the image
+        # (and a DNS lookup) off this machine.
+        raise Failed(f"the sandbox answered with a registry off this machine ({uri.split('/')[0]})",
+                     "restart the sandbox ('bluegreen sandbox'); its registry lives on 127.0.0.1")
+    return uri
+
+
+def _on_loopback(uri: str) -> bool:
+    host = uri.split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def _check_tag(tag: str | None, config: Config) -> str:

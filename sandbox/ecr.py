@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from typing import Any
 
@@ -105,7 +106,8 @@ class EcrHandler:
         self.registry = registry
         self.account_id = account_id
         self.gate = gate
-        self.aws_host = f"{account_id}.dkr.ecr.{region}.amazonaws.com".encode()
+        # Any region's registry host: clients may use another region than the sandbox's own.
+        self.aws_host = re.compile(rb"\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com")
         self.local_host = registry.host.encode()
         self._layer_ops = {
             "BatchCheckLayerAvailability": self.batch_check_layer_availability,
@@ -260,8 +262,8 @@ class EcrHandler:
 
     def after(self, req: AwsRequest, resp: Response) -> Response:
         body = resp.body
-        if self.aws_host in body:
-            body = body.replace(self.aws_host, self.local_host)
+        if b".dkr.ecr." in body:
+            body = self.aws_host.sub(self.local_host, body)
         if req.operation == "DescribeImages" and resp.status == 200:
             body = self._sizes(body)
         if req.operation == "PutImage" and resp.status == 200 and self.gate is not None:

@@ -30,6 +30,7 @@ class SandboxProcess:
     endpoint_url: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    region: str
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.process.poll() is None:
@@ -65,4 +66,4 @@ def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.
             tail = log_path.read_text(errors="replace")[-1500:]
             raise RuntimeError(f"the sandbox process did not start:\n{tail}")
         time.sleep(0.1)
-    return SandboxProcess(url, process, log_path)
+    return SandboxProcess(url, process, log_path, region)

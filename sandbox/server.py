@@ -218,6 +218,24 @@ def start_sandbox(
     return handle
 
 
+def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
+    """The region a running sandbox serves (its seeds, CodeCommit and events live there), or
+    None when no bluegreen sandbox answers."""
+    import json
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(endpoint_url.rstrip("/") + HEALTH_PATH, timeout=timeout) as resp:
+            payload = json.loads(resp.read(64 * 1024) or b"null")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(payload, dict) or payload.get("sandbox") != "bluegreen":
+        return None
+    region = payload.get("region")
+    return region if isinstance(region, str) else None
+
+
 def probe(endpoint_url: str, timeout: float = 0.5) -> bool:
     """Does a bluegreen sandbox answer at ``endpoint_url``?  (``GET /_bluegreen/health``; any
     other answer, a refused connection or a timeout is ``False``.)"""

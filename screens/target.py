@@ -105,6 +105,7 @@ class TargetScreen(StepScreen):
             self.connect()
 
     def connect(self) -> None:
+        self.connecting = True
         status = self.query_one("#status", Static)
         if self.context.sandbox_requested:
             status.update("[yellow]⠿ starting the local sandbox…[/yellow]")
@@ -121,13 +122,21 @@ class TargetScreen(StepScreen):
         open), else on any free port."""
         from bluegreen.aws.session import AwsSession, Target
         from sandbox.process import free_port, spawn_sandbox
-        from sandbox.server import probe
+        from sandbox.server import sandbox_region
 
         default = "http://127.0.0.1:4599"
         try:
+            if self.context.sandbox is not None and self.context.sandbox.region != region:
+                self.context.close()  # ours, for another region: the stack's region decides
+            served = sandbox_region(default) if self.context.sandbox is None else None
             if self.context.sandbox is not None:
                 url = self.context.sandbox.endpoint_url
-            elif probe(default):
+            elif served is not None:
+                if served != region:
+                    self.post_message(TargetReady(None, None, "", (
+                        f"the sandbox running at {default} serves {served}, not {region}: set the region "
+                        f"below to {served}, or stop that sandbox and press Next")))
+                    return
                 url = default
             else:
                 # a child process: in this one, its request handling would stall the screen
@@ -160,6 +169,7 @@ class TargetScreen(StepScreen):
         self.post_message(TargetReady(session, identity, f"AWS profile {profile or 'default'}"))
 
     def on_target_ready(self, event: TargetReady) -> None:
+        self.connecting = False
         if event.error:
             self.query_one("#status", Static).update(f"[red]✗ {event.error}[/red]")
             return
@@ -207,12 +217,15 @@ class TargetScreen(StepScreen):
             out.append("the target is not ready yet (see the status line)")
         return out
 
+    connecting = False
+
     def action_next(self) -> None:
         session = self.context.session
-        if session is not None and session.region != self.draft.config.region:
-            # the region changed after connecting: reconnect in the stack's region
+        stale = session is not None and session.region != self.draft.config.region
+        if stale or (session is None and not self.connecting):
+            # the region changed after connecting, or the last attempt failed: (re)connect in
+            # the stack's region; Next is refused until it is ready
             self.context.session = None
             self.connect()
-            return
         super().action_next()
 

@@ -376,3 +376,24 @@ async def test_build_and_push_from_async_code_in_threads(docker_client: Any, sam
         asyncio.to_thread(images.push, session, config, built.image_id, tag="async-3", on_event=events),
     )
     assert {d.digest for d in both} == {done.digest}
+
+
+def test_a_sandbox_registry_off_this_machine_is_refused_before_any_push() -> None:
+    """Safety net: against the sandbox, a repository URI that is not on loopback (an AWS
+    host) must never reach Docker, which would look it up and push off this machine. The
+    sandbox no longer answers such a URI, so botocore's Stubber plays the wrong answer."""
+    from botocore.stub import Stubber
+
+    from bluegreen.aws.session import AwsSession, Target
+    from bluegreen.configfile import load_text
+    from bluegreen.errors import Failed
+    from bluegreen.images import repository_uri
+
+    session = AwsSession(Target(endpoint_url="http://127.0.0.1:9", region="us-east-2"))
+    ecr = session.client("ecr")
+    with Stubber(ecr) as stub:
+        stub.add_response("describe_repositories", {"repositories": [{
+            "repositoryName": "nginx", "repositoryArn": "arn:aws:ecr:us-east-2:123456789012:repository/nginx",
+            "repositoryUri": "123456789012.dkr.ecr.us-east-2.amazonaws.com/nginx"}]})
+        with pytest.raises(Failed, match="off this machine"):
+            repository_uri(session, load_text("name: shop\nimage: {repository: nginx}\n"))

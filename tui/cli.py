@@ -32,12 +32,16 @@ def friendly_errors(command: F) -> F:
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
         from bluegreen.configfile import ConfigError
+        from bluegreen.errors import Failed
 
         try:
             return command(*args, **kwargs)
         except ConfigError as exc:
             click.echo(f"error: {exc.message()}", err=True)
             sys.exit(EXIT_BAD_INPUT)
+        except Failed as exc:  # says what and how to fix it; BadInput exits 2, the rest 1
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
             raise
         except Exception as exc:

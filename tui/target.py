@@ -58,6 +58,15 @@ def aws_session(sandbox: bool, profile: str | None, region: str | None, config_r
         return
     url = os.environ.get("BLUEGREEN_SANDBOX_URL", DEFAULT_SANDBOX_URL).rstrip("/")
     if _probe(url):
+        from sandbox.server import sandbox_region
+
+        served = sandbox_region(url)
+        if served and served != config_region:
+            # Its CodeCommit, events and seeds live in its own region: a stack elsewhere
+            # would half work. Say so instead.
+            raise BadInput(f"the sandbox at {url} serves region {served}, but the config's region is "
+                           f"{config_region}", f"set 'region: {served}' in the config, or restart the "
+                           f"sandbox with 'bluegreen sandbox --region {config_region}'")
         say(f"using the sandbox at {url}")
         yield AwsSession(Target(endpoint_url=url, region=config_region), concurrency=concurrency)
         return

@@ -54,3 +54,14 @@ def test_plan_apply_plan_destroy_from_the_command_line(sandbox: Any, config_file
     assert leftovers(session, "clistack") == []
     again = run("destroy", "-f", str(config_file), "--sandbox", "--yes")
     assert again.exit_code == 0, again.output
+
+
+def test_a_sandbox_serving_another_region_is_bad_input(sandbox: Any, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLUEGREEN_SANDBOX_URL", sandbox.endpoint_url)
+    path = tmp_path / "elsewhere.yaml"
+    path.write_text("name: elsewhere\nregion: eu-west-1\n")
+    result = run("plan", "-f", str(path), "--sandbox")
+    assert result.exit_code == 2, result.output
+    assert f"serves region {sandbox.region}" in result.output
+    assert "bluegreen sandbox --region eu-west-1" in result.output

@@ -259,3 +259,13 @@ def test_garbage_to_owned_ecr_operations_gets_aws_shaped_errors(sandbox, reg, op
         assert r.status_code < 500, (operation, body, r.text)
         if r.status_code >= 400:
             assert r.json()["__type"].endswith("Exception"), (operation, body, r.text)
+
+
+def test_repository_uris_point_at_the_local_registry_in_every_region(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """A client in another region than the sandbox's own must still be sent to 127.0.0.1."""
+    for region in ("us-east-2", "eu-west-1"):
+        ecr = sandbox.client("ecr", region_name=region)
+        created = ecr.create_repository(repositoryName=f"anywhere-{region}")["repository"]["repositoryUri"]
+        assert created == f"{sandbox.registry_host}/anywhere-{region}"
+        listed = ecr.describe_repositories(repositoryNames=[f"anywhere-{region}"])["repositories"][0]
+        assert listed["repositoryUri"].startswith("127.0.0.1:")
