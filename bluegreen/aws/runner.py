@@ -148,8 +148,9 @@ async def plan(ctx: Context, nodes: list[Node], concurrency: int = 8) -> list[Pl
             return
         try:
             state = await _call(semaphore, node.inspect, ctx)
-        except Pending as pending:
-            state = State("create", reason=f"after the resource providing {pending.key} is created")
+        except Pending:
+            coming = [rows[d].title for d in node.deps if d in rows and rows[d].action == "create"]
+            state = State("create", reason=f"after {', '.join(coming) or 'what it needs'} is created")
         except Exception as exc:
             code, message, fix = explain(exc, node.title or node.id)
             rows[node.id] = PlanRow(node.id, node.title or node.id, "error", f"{message} ({code})", "", fix)

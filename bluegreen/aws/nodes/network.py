@@ -262,7 +262,7 @@ class LoadBalancerActiveNode(Node):
 
     def inspect(self, ctx: Context) -> State:
         self.title = f"Load balancer {ctx.config.load_balancer.name} active"
-        return in_sync(ctx.get("lb.state", ""))
+        return in_sync(ctx.get("lb.state") or "checked once it exists (nothing to create)")
 
     def delete(self, ctx: Context) -> bool:
         return False
