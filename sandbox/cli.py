@@ -124,7 +124,9 @@ def sandbox_command(
     def on_signal(signum: int, frame: Any) -> None:
         stop.set()
 
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    # SIGINT too: a shell starts `bluegreen sandbox &` with SIGINT ignored, and Ctrl-C or
+    # `kill -INT` must still stop it cleanly.
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         click.echo(_banner(handle))
         while not stop.wait(0.5):
@@ -133,7 +135,8 @@ def sandbox_command(
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         click.echo("\nstopping the sandbox…", err=True)
         handle.stop()
         click.echo("sandbox stopped", err=True)
