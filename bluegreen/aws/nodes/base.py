@@ -8,13 +8,17 @@ teardown. A node never remembers anything between runs: it finds its resource ag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from bluegreen.errors import aws_error_code
 from renderers.requests import TAG_KEY
 
 if TYPE_CHECKING:
     from bluegreen.aws.context import Context
+
+T = TypeVar("T")
 
 Action = Literal["create", "update", "in_sync", "conflict"]
 
@@ -76,15 +80,19 @@ class Node:
 # -- helpers shared by the node modules ----------------------------------------------
 
 
-def error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
+def missing_as_none(call: Callable[[], T]) -> T | None:
+    """The call's answer, or None when AWS says the resource does not exist (any other
+    error propagates): how every node looks its resource up."""
+    try:
+        return call()
+    except Exception as exc:
+        if is_not_found(exc):
+            return None
+        raise
 
 
 def is_not_found(exc: BaseException) -> bool:
-    code = error_code(exc)
+    code = aws_error_code(exc)
     return (
         "NotFound" in code
         or code.endswith("DoesNotExistException")

@@ -11,7 +11,7 @@ from bluegreen.aws.nodes.base import (
     conflict,
     create,
     in_sync,
-    is_not_found,
+    missing_as_none,
     ownership,
     tag_value,
     update,
@@ -34,12 +34,9 @@ class ApplicationNode(Node):
     def inspect(self, ctx: Context) -> State:
         name = ctx.config.code_deploy.application
         self.title = f"CodeDeploy application {name}"
-        try:
-            app = ctx.client("codedeploy").get_application(applicationName=name)["application"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        app = missing_as_none(lambda: ctx.client("codedeploy").get_application(applicationName=name)["application"])
+        if app is None:
+            return create()
         if app.get("computePlatform") != "ECS":
             return conflict(f"{self.title} exists for {app.get('computePlatform')}, not ECS",
                             "set codeDeploy.application to another name")
@@ -51,12 +48,8 @@ class ApplicationNode(Node):
 
     def delete(self, ctx: Context) -> bool:
         name = ctx.config.code_deploy.application
-        try:
-            ctx.client("codedeploy").get_application(applicationName=name)
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
+        if missing_as_none(lambda: ctx.client("codedeploy").get_application(applicationName=name)) is None:
+            return False
         if tag_value(_tags(ctx, Arns(ctx.config, ctx.refs()).codedeploy_application)) != ctx.stack:
             return False
         ctx.client("codedeploy").delete_application(applicationName=name)
@@ -72,12 +65,11 @@ class DeploymentConfigNode(Node):
         assert wanted is not None
         name = wanted["deploymentConfigName"]
         self.title = f"Deployment config {name}"
-        try:
-            info = ctx.client("codedeploy").get_deployment_config(deploymentConfigName=name)["deploymentConfigInfo"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        codedeploy = ctx.client("codedeploy")
+        info = missing_as_none(
+            lambda: codedeploy.get_deployment_config(deploymentConfigName=name)["deploymentConfigInfo"])
+        if info is None:
+            return create()
         if info.get("trafficRoutingConfig") != wanted["trafficRoutingConfig"]:
             return conflict(f"{self.title} exists with other traffic settings; configs are immutable",
                             "give codeDeploy.deploymentConfig a new name")
@@ -93,13 +85,9 @@ class DeploymentConfigNode(Node):
         wanted = requests.create_deployment_config(ctx.config)
         if wanted is None:
             return False
-        try:
-            ctx.client("codedeploy").delete_deployment_config(deploymentConfigName=wanted["deploymentConfigName"])
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
-        return True
+        name = wanted["deploymentConfigName"]
+        codedeploy = ctx.client("codedeploy")
+        return missing_as_none(lambda: codedeploy.delete_deployment_config(deploymentConfigName=name)) is not None
 
 
 # What the config decides in a deployment group, compared key by key.
@@ -131,13 +119,10 @@ class DeploymentGroupNode(Node):
     def inspect(self, ctx: Context) -> State:
         cd = ctx.config.code_deploy
         self.title = f"Deployment group {cd.deployment_group}"
-        try:
-            group = ctx.client("codedeploy").get_deployment_group(
-                applicationName=cd.application, deploymentGroupName=cd.deployment_group)["deploymentGroupInfo"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        group = missing_as_none(lambda: ctx.client("codedeploy").get_deployment_group(
+            applicationName=cd.application, deploymentGroupName=cd.deployment_group)["deploymentGroupInfo"])
+        if group is None:
+            return create()
         arn = Arns(ctx.config, ctx.refs()).codedeploy_group
         owned = ownership(self, ctx, _tags(ctx, arn), arn)
         if owned:
@@ -163,13 +148,9 @@ class DeploymentGroupNode(Node):
 
     def delete(self, ctx: Context) -> bool:
         cd = ctx.config.code_deploy
-        try:
-            ctx.client("codedeploy").get_deployment_group(
-                applicationName=cd.application, deploymentGroupName=cd.deployment_group)
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
+        if missing_as_none(lambda: ctx.client("codedeploy").get_deployment_group(
+            applicationName=cd.application, deploymentGroupName=cd.deployment_group)) is None:
+            return False
         ctx.client("codedeploy").delete_deployment_group(
             applicationName=cd.application, deploymentGroupName=cd.deployment_group)
         return True

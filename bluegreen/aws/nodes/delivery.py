@@ -8,7 +8,15 @@ import io
 import zipfile
 from typing import TYPE_CHECKING
 
-from bluegreen.aws.nodes.base import Node, State, create, error_code, in_sync, is_not_found, update
+from bluegreen.aws.nodes.base import (
+    Node,
+    State,
+    create,
+    in_sync,
+    missing_as_none,
+    update,
+)
+from bluegreen.errors import aws_error_code
 from renderers import requests
 
 if TYPE_CHECKING:
@@ -27,13 +35,11 @@ class ImageNode(Node):
     def inspect(self, ctx: Context) -> State:
         image = ctx.config.image
         self.title = f"Image {image.repository}:{image.tag}"
-        try:
-            details = ctx.client("ecr").describe_images(
-                repositoryName=image.repository, imageIds=[{"imageTag": image.tag}])["imageDetails"]
-        except Exception as exc:
-            if is_not_found(exc) or error_code(exc) == "ImageNotFoundException":
-                return create("not in ECR yet: it will be built and pushed")
-            raise
+        ecr = ctx.client("ecr")
+        details = missing_as_none(lambda: ecr.describe_images(
+            repositoryName=image.repository, imageIds=[{"imageTag": image.tag}])["imageDetails"])
+        if details is None:  # no such repository or image yet
+            return create("not in ECR yet: it will be built and pushed")
         digest = details[0]["imageDigest"]
         ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{digest}", "image.digest": digest})
         return in_sync(digest)
@@ -76,22 +82,15 @@ class CodeCommitSourceNode(Node):
         src = ctx.config.source
         self.title = f"taskdef.json + appspec.yaml on {src.repository}@{src.branch}"
         client = ctx.client("codecommit")
-        try:
-            head = client.get_branch(repositoryName=src.repository, branchName=src.branch)["branch"]["commitId"]
-        except Exception as exc:
-            if is_not_found(exc) or error_code(exc) in ("BranchDoesNotExistException",):
-                return create("the branch has no commit yet")
-            raise
+        head = missing_as_none(
+            lambda: client.get_branch(repositoryName=src.repository, branchName=src.branch)["branch"]["commitId"])
+        if head is None:
+            return create("the branch has no commit yet")
         ctx.put(**{"source.commit": head})
         changed = []
         for path, content in source_files(ctx).items():
-            try:
-                current = client.get_file(repositoryName=src.repository, commitSpecifier=head,
-                                          filePath=path)["fileContent"]
-            except Exception as exc:
-                if error_code(exc) != "FileDoesNotExistException":
-                    raise
-                current = None
+            current = missing_as_none(lambda path=path: client.get_file(  # type: ignore[misc]
+                repositoryName=src.repository, commitSpecifier=head, filePath=path)["fileContent"])
             if current != content:
                 changed.append(path)
         if changed:
@@ -119,7 +118,7 @@ class CodeCommitSourceNode(Node):
         try:
             commit = str(ctx.client("codecommit").create_commit(**request)["commitId"])
         except Exception as exc:
-            if error_code(exc) == "NoChangeException":
+            if aws_error_code(exc) == "NoChangeException":
                 return str(parent)
             raise
         ctx.put(**{"source.commit": commit})
@@ -137,12 +136,9 @@ class S3SourceNode(Node):
         src = ctx.config.source
         self.title = f"s3://{src.bucket}/{src.key} (taskdef.json + appspec.yaml)"
         wanted = hashlib.sha256(source_zip(source_files(ctx))).hexdigest()
-        try:
-            head = ctx.client("s3").head_object(Bucket=src.bucket, Key=src.key)
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        head = missing_as_none(lambda: ctx.client("s3").head_object(Bucket=src.bucket, Key=src.key))
+        if head is None:
+            return create()
         if head.get("Metadata", {}).get("bluegreen-sha256") != wanted:
             return update("the zip differs from the config (uploading starts the pipeline)")
         return in_sync(str(head.get("VersionId", "")))

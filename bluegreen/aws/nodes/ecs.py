@@ -12,7 +12,7 @@ from bluegreen.aws.nodes.base import (
     conflict,
     create,
     in_sync,
-    is_not_found,
+    missing_as_none,
     ownership,
     tag_value,
     update,
@@ -128,13 +128,11 @@ class ServiceNode(Node):
 
     def _find(self, ctx: Context) -> dict[str, Any] | None:
         ecs = ctx.config.ecs
-        try:
-            found = ctx.client("ecs").describe_services(cluster=ecs.cluster, services=[ecs.service],
-                                                        include=["TAGS"])
-        except Exception as exc:
-            if is_not_found(exc):  # no cluster yet, so no service
-                return None
-            raise
+        client = ctx.client("ecs")
+        found = missing_as_none(
+            lambda: client.describe_services(cluster=ecs.cluster, services=[ecs.service], include=["TAGS"]))
+        if found is None:  # no cluster yet, so no service
+            return None
         live = [s for s in found.get("services", []) if s["status"] != "INACTIVE"]
         return live[0] if live else None
 

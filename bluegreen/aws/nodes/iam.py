@@ -6,7 +6,16 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from bluegreen.aws.nodes.base import Node, State, create, in_sync, is_not_found, ownership, update
+from bluegreen.aws.nodes.base import (
+    Node,
+    State,
+    create,
+    in_sync,
+    is_not_found,
+    missing_as_none,
+    ownership,
+    update,
+)
 from renderers import requests
 from renderers.iam import RoleSpec
 
@@ -37,12 +46,9 @@ class RoleNode(Node):
         iam = ctx.client("iam")
         spec = self.spec(ctx)
         self.title = f"IAM role {spec.name}"
-        try:
-            role = iam.get_role(RoleName=spec.name)["Role"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        role = missing_as_none(lambda: iam.get_role(RoleName=spec.name)["Role"])
+        if role is None:
+            return create()
         tags = iam.list_role_tags(RoleName=spec.name)["Tags"]
         owned = ownership(self, ctx, tags, role["Arn"])
         if owned:
@@ -96,12 +102,9 @@ class RoleNode(Node):
     def delete(self, ctx: Context) -> bool:
         iam = ctx.client("iam")
         spec = self.spec(ctx)
-        try:
-            tags = iam.list_role_tags(RoleName=spec.name)["Tags"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
+        tags = missing_as_none(lambda: iam.list_role_tags(RoleName=spec.name)["Tags"])
+        if tags is None:
+            return False
         if ownership(self, ctx, tags, ""):
             return False
         for policy in iam.list_attached_role_policies(RoleName=spec.name)["AttachedPolicies"]:

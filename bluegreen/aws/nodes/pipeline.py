@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from bluegreen.aws.nodes.base import Node, State, create, in_sync, is_not_found, ownership, tag_value, update
+from bluegreen.aws.nodes.base import (
+    Node,
+    State,
+    create,
+    in_sync,
+    is_not_found,
+    missing_as_none,
+    ownership,
+    tag_value,
+    update,
+)
 from renderers import requests
 from renderers.refs import Arns
 
@@ -43,12 +53,9 @@ class PipelineNode(Node):
     def inspect(self, ctx: Context) -> State:
         name = ctx.config.pipeline.name
         self.title = f"Pipeline {name}"
-        try:
-            current = ctx.client("codepipeline").get_pipeline(name=name)["pipeline"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        current = missing_as_none(lambda: ctx.client("codepipeline").get_pipeline(name=name)["pipeline"])
+        if current is None:
+            return create()
         owned = ownership(self, ctx, self._tags(ctx), name)
         if owned:
             return owned
@@ -101,12 +108,9 @@ class EventRuleNode(Node):
         rule, targets = self._wanted(ctx)
         events = ctx.client("events")
         self.title = f"EventBridge rule {rule['Name']}"
-        try:
-            current = events.describe_rule(Name=rule["Name"])
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        current = missing_as_none(lambda: events.describe_rule(Name=rule["Name"]))
+        if current is None:
+            return create()
         owned = ownership(self, ctx, events.list_tags_for_resource(ResourceARN=current["Arn"]).get("Tags", []),
                           current["Arn"])
         if owned:
@@ -137,12 +141,9 @@ class EventRuleNode(Node):
     def delete(self, ctx: Context) -> bool:
         rule, _ = self._wanted(ctx)
         events = ctx.client("events")
-        try:
-            current = events.describe_rule(Name=rule["Name"])
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
+        current = missing_as_none(lambda: events.describe_rule(Name=rule["Name"]))
+        if current is None:
+            return False
         if tag_value(events.list_tags_for_resource(ResourceARN=current["Arn"]).get("Tags", [])) != ctx.stack:
             return False
         ids = [t["Id"] for t in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]]

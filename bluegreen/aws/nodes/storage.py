@@ -11,13 +11,14 @@ from bluegreen.aws.nodes.base import (
     State,
     conflict,
     create,
-    error_code,
     in_sync,
     is_not_found,
+    missing_as_none,
     ownership,
     tag_value,
     update,
 )
+from bluegreen.errors import aws_error_code
 from renderers import requests
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class BucketNode(Node):
         try:
             s3.head_bucket(Bucket=name)
         except Exception as exc:
-            code = error_code(exc)
+            code = aws_error_code(exc)
             if code in ("403", "AccessDenied", "Forbidden"):
                 return conflict(f"bucket name {name} is taken by another AWS account",
                                 "bucket names are global: set pipeline.artifactBucket (or "
@@ -54,7 +55,7 @@ class BucketNode(Node):
         try:
             tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
         except Exception as exc:
-            if error_code(exc) != "NoSuchTagSet":
+            if aws_error_code(exc) != "NoSuchTagSet":
                 raise
             tags = []
         owned = ownership(self, ctx, tags, name)
@@ -97,7 +98,7 @@ class BucketNode(Node):
         try:
             tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
         except Exception as exc:
-            if is_not_found(exc) or error_code(exc) == "NoSuchTagSet":
+            if is_not_found(exc) or aws_error_code(exc) == "NoSuchTagSet":
                 return False
             raise
         if tag_value(tags) != ctx.stack:
@@ -120,12 +121,9 @@ class EcrRepositoryNode(Node):
         ecr = ctx.client("ecr")
         name = ctx.config.image.repository
         self.title = f"ECR repository {name}"
-        try:
-            repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        repo = missing_as_none(lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0])
+        if repo is None:
+            return create()
         ctx.put(**{"ecr.uri": repo["repositoryUri"], "ecr.arn": repo["repositoryArn"]})
         return in_sync(repo["repositoryUri"])
 
@@ -137,12 +135,9 @@ class EcrRepositoryNode(Node):
     def delete(self, ctx: Context) -> bool:
         ecr = ctx.client("ecr")
         name = ctx.config.image.repository
-        try:
-            repo = ecr.describe_repositories(repositoryNames=[name])["repositories"][0]
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
+        repo = missing_as_none(lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0])
+        if repo is None:
+            return False
         tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
         if tag_value(tags) != ctx.stack:
             return False  # a repository the user brought stays, with its images
@@ -157,12 +152,10 @@ class CodeCommitRepositoryNode(Node):
     def inspect(self, ctx: Context) -> State:
         name = ctx.config.source.repository
         self.title = f"CodeCommit repository {name}"
-        try:
-            repo = ctx.client("codecommit").get_repository(repositoryName=name)["repositoryMetadata"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return create()
-            raise
+        codecommit = ctx.client("codecommit")
+        repo = missing_as_none(lambda: codecommit.get_repository(repositoryName=name)["repositoryMetadata"])
+        if repo is None:
+            return create()
         ctx.put(**{"codecommit.arn": repo["Arn"]})
         return in_sync(repo["Arn"])
 
