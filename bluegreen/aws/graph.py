@@ -11,6 +11,7 @@ from bluegreen.aws.nodes.delivery import CodeCommitSourceNode, ImageNode, S3Sour
 from bluegreen.aws.nodes.ecs import ClusterNode, ServiceNode, TaskDefinitionNode
 from bluegreen.aws.nodes.iam import EcsServiceLinkedRoleNode, ExistingExecutionRoleNode, RoleNode
 from bluegreen.aws.nodes.network import (
+    ExistingSecurityGroupsNode,
     IngressNode,
     ListenerNode,
     LoadBalancerActiveNode,
@@ -26,39 +27,6 @@ from bluegreen.aws.nodes.storage import (
     LogGroupNode,
 )
 from bluegreen.config import Config, CustomTrafficShift
-
-
-class ExistingSecurityGroupsNode(Node):
-    """Security groups named in the config: checked to exist in the VPC, never created."""
-
-    def __init__(self, role: str, ids: list[str]) -> None:
-        self.role = role
-        self.ids = ids
-        self.id = f"ec2.security_group.{role}"
-        self.title = f"Security groups for the {role} ({', '.join(ids)})"
-        self.deps = ("network.vpc",)
-
-    def inspect(self, ctx):  # type: ignore[no-untyped-def]
-        from bluegreen.aws.nodes.base import conflict, in_sync
-
-        found = ctx.client("ec2").describe_security_groups(
-            Filters=[{"Name": "group-id", "Values": self.ids}])["SecurityGroups"]
-        by_id = {g["GroupId"]: g for g in found}
-        missing = [i for i in self.ids if i not in by_id]
-        key = "albSecurityGroups" if self.role == "alb" else "taskSecurityGroups"
-        if missing:
-            return conflict(f"network.{key}: {', '.join(missing)} not found",
-                            "list existing security group ids, or leave it empty to create one")
-        vpc = ctx.need("vpc_id")
-        elsewhere = [i for i, g in by_id.items() if g["VpcId"] != vpc]
-        if elsewhere:
-            return conflict(f"network.{key}: {', '.join(elsewhere)} belong to another VPC than {vpc}",
-                            "pick security groups of the stack's VPC")
-        ctx.put(**{f"sg.{self.role}": self.ids[0]})
-        return in_sync(", ".join(self.ids))
-
-    def delete(self, ctx):  # type: ignore[no-untyped-def]
-        return False
 
 
 def titles(config: Config) -> dict[str, str]:

@@ -12,6 +12,7 @@ from bluegreen.aws.nodes.base import (
     create,
     in_sync,
     is_not_found,
+    missing_as_none,
     ownership,
     tag_value,
     update,
@@ -68,6 +69,37 @@ class SecurityGroupNode(Node):
             return False
         ctx.client("ec2").delete_security_group(GroupId=group["GroupId"])
         return True
+
+
+class ExistingSecurityGroupsNode(Node):
+    """Security groups named in the config: checked to exist in the VPC, never created."""
+
+    def __init__(self, role: str, ids: list[str]) -> None:
+        self.role = role
+        self.ids = ids
+        self.id = f"ec2.security_group.{role}"
+        self.title = f"Security groups for the {role} ({', '.join(ids)})"
+        self.deps = ("network.vpc",)
+
+    def inspect(self, ctx: Context) -> State:
+        found = ctx.client("ec2").describe_security_groups(
+            Filters=[{"Name": "group-id", "Values": self.ids}])["SecurityGroups"]
+        by_id = {g["GroupId"]: g for g in found}
+        missing = [i for i in self.ids if i not in by_id]
+        key = "albSecurityGroups" if self.role == "alb" else "taskSecurityGroups"
+        if missing:
+            return conflict(f"network.{key}: {', '.join(missing)} not found",
+                            "list existing security group ids, or leave it empty to create one")
+        vpc = ctx.need("vpc_id")
+        elsewhere = [i for i, g in by_id.items() if g["VpcId"] != vpc]
+        if elsewhere:
+            return conflict(f"network.{key}: {', '.join(elsewhere)} belong to another VPC than {vpc}",
+                            "pick security groups of the stack's VPC")
+        ctx.put(**{f"sg.{self.role}": self.ids[0]})
+        return in_sync(", ".join(self.ids))
+
+    def delete(self, ctx: Context) -> bool:
+        return False  # not ours
 
 
 def _rule_keys(permissions: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
@@ -143,12 +175,10 @@ class TargetGroupNode(Node):
         return lb.blue_target_group if self.color == "blue" else lb.green_target_group
 
     def _find(self, ctx: Context) -> dict[str, Any] | None:
-        try:
-            groups = ctx.client("elbv2").describe_target_groups(Names=[self.name(ctx)])["TargetGroups"]
-        except Exception as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        elbv2 = ctx.client("elbv2")
+        groups = missing_as_none(lambda: elbv2.describe_target_groups(Names=[self.name(ctx)])["TargetGroups"])
+        if groups is None:
+            return None
         return groups[0] if groups else None
 
     def inspect(self, ctx: Context) -> State:
@@ -202,12 +232,10 @@ class LoadBalancerNode(Node):
     deps = ("network.subnets", "ec2.security_group.alb")
 
     def _find(self, ctx: Context) -> dict[str, Any] | None:
-        try:
-            found = ctx.client("elbv2").describe_load_balancers(Names=[ctx.config.load_balancer.name])
-        except Exception as exc:
-            if is_not_found(exc):
-                return None
-            raise
+        elbv2 = ctx.client("elbv2")
+        found = missing_as_none(lambda: elbv2.describe_load_balancers(Names=[ctx.config.load_balancer.name]))
+        if found is None:
+            return None
         return found["LoadBalancers"][0] if found["LoadBalancers"] else None
 
     def _publish(self, ctx: Context, lb: dict[str, Any]) -> None:
