@@ -28,3 +28,12 @@ class BadInput(Failed):
     """The input (a flag, a field, a config naming something that does not exist) is wrong."""
 
     exit_code = 2
+
+
+def aws_error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ClientError ("AccessDenied", ...); "" for anything else.
+    Read from the exception's response, so callers need not import botocore."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str((response.get("Error") or {}).get("Code") or "")
+    return ""

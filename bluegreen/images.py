@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bluegreen import rules
-from bluegreen.errors import BadInput, Failed
+from bluegreen.errors import BadInput, Failed, aws_error_code
 from bluegreen.events import BuildDone, BuildLog, BuildStep, Listener, PushDone, PushProgress
 from bluegreen.images_stream import classify_push_error, iter_lines
 
@@ -123,12 +123,6 @@ def _reason(exc: BaseException) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def _ecr_code(exc: Exception) -> str:
-    """The AWS error code of a botocore ``ClientError`` ("" for anything else)."""
-    response = getattr(exc, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
 def _missing_repository(name: str, region: str) -> Failed:
     return Failed(
         f"the ECR repository {name!r} does not exist in {region}",
@@ -143,7 +137,7 @@ def repository_uri(session: AwsSession, config: Config) -> str:
     try:
         answer = session.client("ecr").describe_repositories(repositoryNames=[name])
     except Exception as exc:  # botocore's ClientError, told apart by its code
-        if _ecr_code(exc) == "RepositoryNotFoundException":
+        if aws_error_code(exc) == "RepositoryNotFoundException":
             raise _missing_repository(name, session.region) from None
         raise
     uri = str(answer["repositories"][0]["repositoryUri"])
@@ -289,7 +283,7 @@ def _ecr_image(session: AwsSession, config: Config, tag: str) -> dict[str, Any] 
     try:
         answer = session.client("ecr").describe_images(repositoryName=name, imageIds=[{"imageTag": tag}])
     except Exception as exc:  # botocore's ClientError, told apart by its code
-        code = _ecr_code(exc)
+        code = aws_error_code(exc)
         if code == "ImageNotFoundException":
             return None
         if code == "RepositoryNotFoundException":

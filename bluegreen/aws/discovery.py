@@ -90,7 +90,7 @@ from bluegreen.aws.discovery_services import (
     trusted_services,
 )
 from bluegreen.dockerfiles import find_dockerfiles
-from bluegreen.errors import Failed
+from bluegreen.errors import Failed, aws_error_code
 from bluegreen.events import DiscoveryResult, ignore
 
 if TYPE_CHECKING:
@@ -121,12 +121,7 @@ _GONE = frozenset({"RepositoryNotFoundException", "LoadBalancerNotFound", "Clust
 
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a botocore ClientError, else the exception's class name."""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = (response.get("Error") or {}).get("Code")
-        if code:
-            return str(code)
-    return type(exc).__name__
+    return aws_error_code(exc) or type(exc).__name__
 
 
 def describe_problem(exc: BaseException) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bluegreen.aws.nodes.base import error_code
-from bluegreen.errors import Failed
+from bluegreen.errors import Failed, aws_error_code
 
 RESUME = "fix the cause, then run 'bluegreen apply' again: it resumes where it stopped"
 
@@ -13,7 +12,7 @@ RESUME = "fix the cause, then run 'bluegreen apply' again: it resumes where it s
 def explain(exc: BaseException, title: str) -> tuple[str, str, str]:
     if isinstance(exc, Failed):
         return "bluegreen", exc.message, exc.fix or RESUME
-    code = error_code(exc)
+    code = aws_error_code(exc)
     message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", "")) or str(exc)
     if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
         action = re.search(r"perform: ([\w:-]+)", message)

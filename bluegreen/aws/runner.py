@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from bluegreen.aws.context import Context, Pending
 from bluegreen.aws.hints import explain
-from bluegreen.aws.nodes.base import Node, State, error_code
+from bluegreen.aws.nodes.base import Node, State
+from bluegreen.errors import aws_error_code
 from bluegreen.events import (
     NodeDone,
     NodeFailed,
@@ -75,12 +76,12 @@ async def _call(semaphore: asyncio.Semaphore, fn: Callable[..., T], *args: objec
         return await asyncio.get_running_loop().run_in_executor(_POOL, context.run, fn, *args)
 
 
-async def _with_backoff(node: Node, codes: tuple[str, ...], attempt: Callable[[], Awaitable[T]]) -> T:
+async def _with_backoff(codes: tuple[str, ...], attempt: Callable[[], Awaitable[T]]) -> T:
     for delay in (*BACKOFF, None):
         try:
             return await attempt()
         except Exception as exc:
-            if delay is None or error_code(exc) not in codes:
+            if delay is None or aws_error_code(exc) not in codes:
                 raise
         await asyncio.sleep(delay)
     raise AssertionError("unreachable")
@@ -219,7 +220,7 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
             else:
                 operation = node.create if state.action == "create" else (lambda c: node.update(c, state))
                 codes = node.eventual_consistency_codes
-                detail = await _with_backoff(node, codes, lambda: _call(semaphore, operation, ctx))
+                detail = await _with_backoff(codes, lambda: _call(semaphore, operation, ctx))
                 changed.add(node.id)
                 if state.action == "create":
                     created.add(node.id)
@@ -264,7 +265,7 @@ async def destroy(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunR
         started = time.monotonic()
         ctx.emit(NodeStarted(node.id, node.title or node.id, "delete"))
         try:
-            deleted = await _with_backoff(node, RELEASE_CODES, lambda: _call(semaphore, node.delete, ctx))
+            deleted = await _with_backoff(RELEASE_CODES, lambda: _call(semaphore, node.delete, ctx))
         except Pending:
             deleted = False
         except Exception as exc:
