@@ -218,44 +218,40 @@ def start_sandbox(
     return handle
 
 
-def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
-    """The region a running sandbox serves (its seeds, CodeCommit and events live there), or
-    None when no bluegreen sandbox answers."""
-    import json
-    import urllib.request
-
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(endpoint_url.rstrip("/") + HEALTH_PATH, timeout=timeout) as resp:
-            payload = json.loads(resp.read(64 * 1024) or b"null")
-    except (OSError, ValueError):
-        return None
-    if not isinstance(payload, dict) or payload.get("sandbox") != "bluegreen":
-        return None
-    region = payload.get("region")
-    return region if isinstance(region, str) else None
-
-
-def probe(endpoint_url: str, timeout: float = 0.5) -> bool:
-    """Does a bluegreen sandbox answer at ``endpoint_url``?  (``GET /_bluegreen/health``; any
-    other answer, a refused connection or a timeout is ``False``.)"""
+def health(endpoint_url: str, timeout: float = 0.5) -> dict[str, Any] | None:
+    """What a bluegreen sandbox says of itself at ``GET /_bluegreen/health``; None for any
+    other answer, a refused connection or a timeout."""
     import http.client
     import json
-    import urllib.error
     import urllib.request
 
     url = endpoint_url.rstrip("/") + HEALTH_PATH
     if not url.startswith(("http://", "https://")):
-        return False
+        return None
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
     try:
         with opener.open(url, timeout=timeout) as resp:
             if resp.status != 200:
-                return False
+                return None
             payload = json.loads(resp.read(64 * 1024) or b"null")
-    except (OSError, ValueError, urllib.error.URLError, http.client.HTTPException):
-        return False
-    return isinstance(payload, dict) and payload.get("sandbox") == "bluegreen"
+    except (OSError, ValueError, http.client.HTTPException):  # URLError is an OSError
+        return None
+    if not isinstance(payload, dict) or payload.get("sandbox") != "bluegreen":
+        return None
+    return payload
+
+
+def probe(endpoint_url: str, timeout: float = 0.5) -> bool:
+    """Does a bluegreen sandbox answer at ``endpoint_url``?"""
+    return health(endpoint_url, timeout) is not None
+
+
+def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
+    """The region a running sandbox serves (its seeds, CodeCommit and events live there), or
+    None when no bluegreen sandbox answers."""
+    payload = health(endpoint_url, timeout)
+    region = payload.get("region") if payload else None
+    return region if isinstance(region, str) else None
 
 
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:

@@ -29,21 +29,6 @@ def target_options(command: F) -> F:
     return command
 
 
-def _probe(url: str) -> bool:
-    import sandbox.server as server
-
-    probe: Any = getattr(server, "probe", None)
-    if probe is not None:
-        return bool(probe(url))
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(f"{url}/_bluegreen/health", timeout=0.5):  # loopback only
-            return True
-    except OSError:
-        return False
-
-
 @contextmanager
 def aws_session(sandbox: bool, profile: str | None, region: str | None, config_region: str,
                 concurrency: int = 10, say: Callable[[str], None] = lambda m: None) -> Iterator[Any]:
@@ -57,11 +42,11 @@ def aws_session(sandbox: bool, profile: str | None, region: str | None, config_r
         yield AwsSession(Target(profile=profile, region=config_region), concurrency=concurrency)
         return
     url = os.environ.get("BLUEGREEN_SANDBOX_URL", DEFAULT_SANDBOX_URL).rstrip("/")
-    if _probe(url):
-        from sandbox.server import sandbox_region
+    from sandbox.server import sandbox_region
 
-        served = sandbox_region(url)
-        if served and served != config_region:
+    served = sandbox_region(url)  # None: no bluegreen sandbox answers there
+    if served is not None:
+        if served != config_region:
             # Its CodeCommit, events and seeds live in its own region: a stack elsewhere
             # would half work. Say so instead.
             raise BadInput(f"the sandbox at {url} serves region {served}, but the config's region is "
