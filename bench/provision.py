@@ -26,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section
 
-from bluegreen.aws import runner
-from bluegreen.aws.context import Context
-from bluegreen.aws.graph import build_nodes
 from bluegreen.aws.session import AwsSession, Target
-from bluegreen.configfile import load_text
+from bluegreen.engine import runner
+from bluegreen.engine.context import Context
+from bluegreen.engine.graph import build_nodes
+from bluegreen.model.configfile import load_text
+from bluegreen.sandbox.server import start_sandbox
 from renderers import iam, requests
-from sandbox.server import start_sandbox
 
 REGION = "us-east-2"
 CURRENT_NODE: contextvars.ContextVar[str] = contextvars.ContextVar("node", default="?")
@@ -153,7 +153,7 @@ def critical_path(nodes: list[Any], calls: Counter[str]) -> tuple[int, list[str]
     """The longest chain of calls that must follow one another, counted in calls.
 
     A node's early inspection follows its dependencies' early inspections; its run follows
-    both its own early inspection and its dependencies' runs (bluegreen.aws.runner.apply)."""
+    both its own early inspection and its dependencies' runs (bluegreen.engine.runner.apply)."""
     early: dict[str, tuple[int, list[str]]] = {}
     done: dict[str, tuple[int, list[str]]] = {}
     for node in nodes:  # already in dependency order

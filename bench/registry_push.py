@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section
 
-from bluegreen.sample_image import prepare_sample_context
-from sandbox.process import free_port
-from sandbox.server import start_sandbox
+from bluegreen.images.sample import prepare_sample_context
+from bluegreen.sandbox.process import free_port
+from bluegreen.sandbox.server import start_sandbox
 
 REGISTRY_CONFIG = """version: 0.1
 storage:

@@ -35,7 +35,7 @@ import os; os._exit(0)
 """
 
 SANDBOX_FIRST_CALL = """
-from sandbox.server import start_sandbox
+from bluegreen.sandbox.server import start_sandbox
 h = start_sandbox()
 h.client("ec2").describe_vpcs()
 import os; os._exit(0)
@@ -62,7 +62,7 @@ def _per_call(calls: int, batches: int) -> dict[str, float]:
     import boto3
 
     sys.path.insert(0, str(ROOT))
-    from sandbox.server import start_sandbox
+    from bluegreen.sandbox.server import start_sandbox
 
     def client(url: str):  # type: ignore[no-untyped-def]
         return boto3.client(

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bluegreen.config import Config
+from bluegreen.model.config import Config
 from renderers import iam, requests
 from renderers.refs import Refs
 

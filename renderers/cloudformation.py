@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bluegreen.config import Config, CustomTrafficShift
+from bluegreen.model.config import TAG_KEY, Config, CustomTrafficShift
 from renderers import iam
 from renderers.jinja import render_template
 from renderers.refs import Refs
-from renderers.requests import IMAGE_ARTIFACT, SOURCE_ARTIFACT, TAG_KEY
+from renderers.requests import IMAGE_ARTIFACT, SOURCE_ARTIFACT
 
 Value = Any  # plain data, or a CloudFormation intrinsic function in its JSON form
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bluegreen.config import Config
+from bluegreen.model.config import Config
 from renderers.refs import Arns, Refs
 
 Document = dict[str, Any]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bluegreen.config import Config
+from bluegreen.model.config import Config
 
 
 @dataclass(frozen=True)

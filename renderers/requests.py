@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bluegreen.config import Config, CustomTrafficShift
+from bluegreen.model.config import TAG_KEY, Config, CustomTrafficShift
 from renderers import iam
 from renderers.jinja import render_template
 from renderers.refs import Arns, Refs
 
 Request = dict[str, Any]
 
-TAG_KEY = "bluegreen:stack"
 LIFECYCLE_HOOK_ORDER = (
     "BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic",
 )

@@ -13,11 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, Label, Select, Static
 
-from bluegreen import rules
 from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import CodeDeployApplication
-from bluegreen.config import CustomTrafficShift
-from bluegreen.draft import concerns
+from bluegreen.model import rules
+from bluegreen.model.config import CustomTrafficShift
+from bluegreen.model.draft import concerns
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
 from screens.widgets.field import ConfigField, FieldChanged, as_int

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bluegreen.draft import Draft
+from bluegreen.model.draft import Draft
 
 STEPS = ("Target", "Image", "Task", "AppSpec", "Source", "Network", "Cluster", "CodeDeploy", "Pipeline",
          "Review", "Provision")
@@ -20,7 +20,7 @@ class WizardContext:
     sandbox_requested: bool = True
     session: Any = None  # bluegreen.aws.session.AwsSession once the target is confirmed
     identity: Any = None  # bluegreen.aws.session.Identity
-    sandbox: Any = None  # sandbox.server.SandboxHandle when we started one
+    sandbox: Any = None  # bluegreen.sandbox.server.SandboxHandle when we started one
     sandbox_error: str = ""
     cache: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

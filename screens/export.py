@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from bluegreen.draft import Draft
+from bluegreen.model.draft import Draft
 
 
 class ExportScreen(ModalScreen[bool]):
@@ -65,8 +65,8 @@ class ExportScreen(ModalScreen[bool]):
         self.draft.save(yaml_path)
         if not with_artifacts:
             return str(yaml_path)
-        from bluegreen.export import write_artifacts
         from renderers.artifacts import render_all
+        from renderers.output import write_artifacts
 
         folder = Path(self.query_one("#folder", Input).value.strip() or "bluegreen-out")
         artifacts = render_all(self.draft.config)

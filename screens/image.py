@@ -40,7 +40,7 @@ AUTOPICKED = "image.autopicked"  # the first Dockerfile was offered once: never 
 
 
 def find_here() -> list[Any]:
-    from bluegreen.dockerfiles import find_dockerfiles
+    from bluegreen.images.dockerfiles import find_dockerfiles
 
     return find_dockerfiles(Path.cwd())
 

@@ -171,9 +171,9 @@ class ProvisionScreen(StepScreen):
 
     @work(exclusive=True, group="apply")
     async def run_apply(self) -> None:
-        from bluegreen.aws import runner
-        from bluegreen.aws.context import Context
-        from bluegreen.aws.graph import build_nodes
+        from bluegreen.engine import runner
+        from bluegreen.engine.context import Context
+        from bluegreen.engine.graph import build_nodes
 
         config = self.draft.config
         tree = self.query_one(ResourceTree)

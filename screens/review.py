@@ -112,10 +112,10 @@ class ReviewScreen(StepScreen):
     @work(exclusive=True, group="plan")
     async def run_plan(self) -> None:
         # Async worker on the loop: the engine sends each boto3 call to a thread itself.
-        from bluegreen.aws import runner
-        from bluegreen.aws.context import Context
         from bluegreen.aws.discovery import describe_problem
-        from bluegreen.aws.graph import build_nodes
+        from bluegreen.engine import runner
+        from bluegreen.engine.context import Context
+        from bluegreen.engine.graph import build_nodes
 
         config = self.draft.config
         try:

@@ -121,8 +121,8 @@ class TargetScreen(StepScreen):
         that `bluegreen push --sandbox` in another terminal reaches it while the wizard is
         open), else on any free port."""
         from bluegreen.aws.session import AwsSession, Target
-        from sandbox.process import free_port, spawn_sandbox
-        from sandbox.server import sandbox_region
+        from bluegreen.sandbox.process import free_port, spawn_sandbox
+        from bluegreen.sandbox.server import sandbox_region
 
         default = "http://127.0.0.1:4599"
         try:
@@ -187,7 +187,7 @@ class TargetScreen(StepScreen):
     @on(Button.Pressed, "#open")
     def open_config(self, event: Button.Pressed) -> None:
         event.stop()
-        from bluegreen.configfile import ConfigError, load
+        from bluegreen.model.configfile import ConfigError, load
 
         path = Path(self.query_one("#open-path", Input).value.strip())
         error = self.query_one("#open-error", Static)

@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 
-from bluegreen.rules import FARGATE_MEMORY
+from bluegreen.model.rules import FARGATE_MEMORY
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
 from screens.image import EXPOSED_FROM, EXPOSED_PORT

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from bluegreen.config import Config
-from bluegreen.configfile import load_text
+from bluegreen.model.config import Config
+from bluegreen.model.configfile import load_text
 from renderers import iam, requests
 from renderers.cloudformation import render_cloudformation
 from renderers.refs import Arns, Refs

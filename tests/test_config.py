@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bluegreen.config import Config, CustomTrafficShift
-from bluegreen.configfile import ConfigError, dump_text, load, load_text
-from bluegreen.starter import STARTER
+from bluegreen.model.config import Config, CustomTrafficShift
+from bluegreen.model.configfile import ConfigError, dump_text, load, load_text
+from bluegreen.model.starter import STARTER
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "seed.yaml"

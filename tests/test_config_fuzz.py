@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from bluegreen.config import Config
-from bluegreen.configfile import ConfigError, dump_text, load_text
+from bluegreen.model.config import Config
+from bluegreen.model.configfile import ConfigError, dump_text, load_text
 
 FIELDS: dict[str, list[str]] = {
     "": ["apiVersion", "kind", "name", "region"],

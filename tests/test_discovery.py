@@ -35,7 +35,7 @@ from bluegreen.aws.discovery import (
 from bluegreen.aws.session import AwsSession, Target
 from bluegreen.errors import Failed
 from bluegreen.events import DiscoveryResult, Event
-from sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 
 SERVICES = ("sts", "ec2", "ecr", "ecs", "elbv2", "iam", "codecommit", "codedeploy", "codepipeline")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bluegreen.dockerfiles import (
+from bluegreen.images.dockerfiles import (
     Dockerfile,
     ExposedPort,
     exposed_ports,

@@ -3,7 +3,7 @@ the change that makes them fit, and a new stack name carries the derived names a
 
 from __future__ import annotations
 
-from bluegreen.draft import Draft, concerns
+from bluegreen.model.draft import Draft, concerns
 
 
 def test_a_valid_change_is_applied_and_marks_the_draft_dirty() -> None:
@@ -48,7 +48,7 @@ def test_a_bad_stack_name_is_refused_without_touching_anything() -> None:
 
 
 def test_save_writes_yaml_that_loads_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bluegreen.configfile import load
+    from bluegreen.model.configfile import load
 
     draft = Draft.new("shop")
     draft.set("codeDeploy.deploymentConfig", {"type": "canary", "percent": 20, "intervalMinutes": 5})

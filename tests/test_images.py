@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from bluegreen import images
-from bluegreen.config import Config
 from bluegreen.errors import BadInput, Failed
 from bluegreen.events import BuildDone, BuildLog, BuildStep, Event, PushDone, PushProgress
-from bluegreen.images_stream import classify_push_error, clean, iter_lines
+from bluegreen.images import build_push as images
+from bluegreen.images.stream import classify_push_error, clean, iter_lines
+from bluegreen.model.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_ID = uuid.uuid4().hex[:10]
@@ -148,7 +148,7 @@ def test_importing_images_does_not_import_docker() -> None:
     import subprocess
     import sys
 
-    code = "import sys, bluegreen.images; print('docker' in sys.modules)"
+    code = "import sys, bluegreen.images.build_push; print('docker' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT)
     assert out.stdout.strip() == "False"
 
@@ -160,7 +160,7 @@ def test_importing_images_does_not_import_docker() -> None:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
-    from sandbox.server import start_sandbox
+    from bluegreen.sandbox.server import start_sandbox
 
     handle = start_sandbox(port=0)
     try:
@@ -385,9 +385,9 @@ def test_a_sandbox_registry_off_this_machine_is_refused_before_any_push() -> Non
     from botocore.stub import Stubber
 
     from bluegreen.aws.session import AwsSession, Target
-    from bluegreen.configfile import load_text
     from bluegreen.errors import Failed
-    from bluegreen.images import repository_uri
+    from bluegreen.images.build_push import repository_uri
+    from bluegreen.model.configfile import load_text
 
     session = AwsSession(Target(endpoint_url="http://127.0.0.1:9", region="us-east-2"))
     ecr = session.client("ecr")

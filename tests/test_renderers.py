@@ -14,7 +14,7 @@ from botocore.model import OperationModel
 from botocore.validate import ParamValidator
 from ruamel.yaml import YAML
 
-from bluegreen.configfile import load, load_text
+from bluegreen.model.configfile import load, load_text
 from renderers.artifacts import Artifact, render_all, unresolved
 from renderers.refs import Refs
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bluegreen.sample_image import prepare_sample_context
+from bluegreen.images.sample import prepare_sample_context
 
 pytestmark = pytest.mark.docker
 

@@ -19,7 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from bluegreen.draft import Draft
+from bluegreen.model.draft import Draft
 from screens.context import STEPS, WizardContext
 
 # module:class for each step, in STEPS order; imported when first shown.
@@ -126,7 +126,7 @@ class BlueGreenApp(App[None]):
 
 
 def run(config_file: Path | None, sandbox: bool) -> None:
-    from bluegreen.configfile import load
+    from bluegreen.model.configfile import load
 
     draft = Draft(load(config_file), path=config_file) if config_file else None
     BlueGreenApp(draft, sandbox=sandbox).run()

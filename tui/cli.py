@@ -31,8 +31,8 @@ def friendly_errors(command: F) -> F:
 
     @wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        from bluegreen.configfile import ConfigError
         from bluegreen.errors import Failed
+        from bluegreen.model.configfile import ConfigError
 
         try:
             return command(*args, **kwargs)
@@ -64,7 +64,7 @@ class LazyGroup(click.Group):
     only when run; `--help` lists them from the short help kept here."""
 
     lazy: ClassVar[dict[str, tuple[str, str]]] = {
-        "sandbox": ("sandbox.cli:sandbox_command", "Run the local AWS region (the sandbox) on loopback."),
+        "sandbox": ("bluegreen.aws.target:sandbox_command", "Run the local AWS region (the sandbox) on loopback."),
         "plan": ("tui.cli_stack:plan", "Show what apply would create, change or leave alone."),
         "apply": ("tui.cli_stack:apply", "Create or update the whole stack (idempotent; resumes)."),
         "destroy": ("tui.cli_stack:destroy", "Delete everything the stack created, in reverse order."),
@@ -79,7 +79,10 @@ class LazyGroup(click.Group):
             import importlib
 
             module, attr = self.lazy[cmd_name][0].split(":")
-            self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
+            command = getattr(importlib.import_module(module), attr)
+            if not isinstance(command, click.Command):  # a factory that imports the command late
+                command = command()
+            self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -119,7 +122,7 @@ def wizard(config_file: Path | None, sandbox: bool) -> None:
     from tui.app import run
 
     if config_file is not None:
-        from bluegreen.configfile import load
+        from bluegreen.model.configfile import load
 
         load(config_file)  # bad input: one message and exit 2, before the screen opens
     run(config_file, sandbox=sandbox)
@@ -130,7 +133,7 @@ def wizard(config_file: Path | None, sandbox: bool) -> None:
 @friendly_errors
 def validate(config_file: Path) -> None:
     """Check a config against every offline rule (names, limits, Fargate sizes, ports)."""
-    from bluegreen.configfile import load
+    from bluegreen.model.configfile import load
 
     config = load(config_file)
     click.echo(f"{config_file}: valid (stack {config.name!r} in {config.region})")
@@ -143,9 +146,9 @@ def validate(config_file: Path) -> None:
 @friendly_errors
 def render(config_file: Path, out_dir: Path) -> None:
     """Write every artifact (taskdef.json, appspec.yaml, requests, CloudFormation); no AWS calls."""
-    from bluegreen.configfile import load
-    from bluegreen.export import write_artifacts
+    from bluegreen.model.configfile import load
     from renderers.artifacts import render_all, unresolved
+    from renderers.output import write_artifacts
 
     config = load(config_file)
     artifacts = render_all(config)
@@ -165,8 +168,8 @@ def render(config_file: Path, out_dir: Path) -> None:
 @friendly_errors
 def init(out_file: Path, force: bool) -> None:
     """Write a commented starter config."""
-    from bluegreen.export import write_atomic
-    from bluegreen.starter import STARTER
+    from bluegreen.model.files import write_atomic
+    from bluegreen.model.starter import STARTER
 
     if out_file.exists() and not force:
         click.echo(f"error: {out_file} already exists. Fix: pick another path with -o, "

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from tui.cli import EXIT_BAD_INPUT, EXIT_FAILED, config_option, friendly_errors
-from tui.target import aws_session, target_options
+from tui.target import connection, target_options
 
 ACTION_STYLE = {"create": "green", "update": "cyan", "in_sync": "dim", "conflict": "bold red",
                 "blocked": "red", "error": "bold red"}
@@ -29,21 +29,13 @@ def _say(as_json: bool) -> Any:
     return (lambda m: None) if as_json else (lambda m: click.echo(m, err=True))
 
 
-def _context(session: Any, config: Any, config_file: Path, on_event: Any) -> Any:
-    from bluegreen.aws.context import Context
+def _stack(connection: Any, config: Any, config_file: Path, concurrency: int = 16) -> Any:
+    from bluegreen.engine.stack import Stack
 
-    return Context(session, config, on_event=on_event, base_dir=config_file.resolve().parent)
-
-
-def _plan_rows(session: Any, config: Any, config_file: Path, concurrency: int) -> list[Any]:
-    from bluegreen.aws import runner
-    from bluegreen.aws.graph import build_nodes
-
-    ctx = _context(session, config, config_file, lambda e: None)
-    return asyncio.run(runner.plan(ctx, build_nodes(config), concurrency))
+    return Stack(connection.session, config, base_dir=config_file.resolve().parent, concurrency=concurrency)
 
 
-def _print_plan(rows: list[Any]) -> None:
+def _print_plan(plan: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -51,7 +43,7 @@ def _print_plan(rows: list[Any]) -> None:
     table.add_column("action")
     table.add_column("resource")
     table.add_column("why / what")
-    for row in rows:
+    for row in plan.rows:
         action = row.action.replace("_", " ")
         why = row.reason or row.detail
         if row.fix:
@@ -59,10 +51,7 @@ def _print_plan(rows: list[Any]) -> None:
         table.add_row(f"[{ACTION_STYLE.get(row.action, '')}]{action}[/]", row.title, why)
     console = Console()
     console.print(table)
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.action] = counts.get(row.action, 0) + 1
-    console.print(", ".join(f"{n} {a.replace('_', ' ')}" for a, n in counts.items()))
+    console.print(", ".join(f"{n} {a.replace('_', ' ')}" for a, n in plan.counts().items()))
 
 
 def _confirm(question: str, refusal: str, as_json: bool) -> None:
@@ -81,11 +70,11 @@ def changing_command(command: Any) -> Any:
     return click.command()(command)
 
 
-def _refusal(rows: list[Any]) -> int:
+def _refusal(plan: Any) -> int:
     """Exit code when the plan cannot go ahead: 2 for a config that names the impossible."""
-    if any(r.action == "conflict" for r in rows):
+    if plan.conflicts:
         return EXIT_BAD_INPUT
-    if any(r.action == "error" for r in rows):
+    if plan.errors:
         return EXIT_FAILED
     return 0
 
@@ -99,48 +88,45 @@ def _refusal(rows: list[Any]) -> int:
 def plan(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
          concurrency: int) -> None:
     """Show what apply would create, change or leave alone (read-only calls)."""
-    from bluegreen.configfile import load
+    from bluegreen.model.configfile import load
 
     config = load(config_file)
-    with aws_session(sandbox, profile, region, config.region, concurrency, _say(as_json)) as session:
-        rows = _plan_rows(session, config, config_file, concurrency)
+    with connection(sandbox, profile, region, config.region, concurrency, _say(as_json)) as made:
+        result = asyncio.run(_stack(made, config, config_file, concurrency).plan())
     if as_json:
-        click.echo(json.dumps([row.__dict__ for row in rows], indent=2))
+        click.echo(json.dumps([row.__dict__ for row in result.rows], indent=2))
     else:
-        _print_plan(rows)
-    sys.exit(_refusal(rows))
+        _print_plan(result)
+    sys.exit(_refusal(result))
 
 
 @changing_command
 def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
           concurrency: int, yes: bool) -> None:
     """Create or update the whole stack (idempotent; a re-run resumes)."""
-    from bluegreen.aws import runner
-    from bluegreen.aws.graph import build_nodes
-    from bluegreen.configfile import load
+    from bluegreen.model.configfile import load
     from tui.progress import progress
 
     config = load(config_file)
-    with aws_session(sandbox, profile, region, config.region, concurrency, _say(as_json)) as session:
-        rows = _plan_rows(session, config, config_file, concurrency)
-        refusal = _refusal(rows)
-        changes = [r for r in rows if r.action in ("create", "update")]
-        if refusal or (changes and not yes and not as_json):
-            _print_plan(rows)
+    with connection(sandbox, profile, region, config.region, concurrency, _say(as_json)) as made:
+        stack = _stack(made, config, config_file, concurrency)
+        plan = asyncio.run(stack.plan())
+        refusal = _refusal(plan)
+        if refusal or (plan.changes and not yes and not as_json):
+            _print_plan(plan)
         if refusal:
-            click.echo("nothing was changed: fix the conflicts above first", err=True)
+            what = "conflicts" if plan.conflicts else "errors"
+            click.echo(f"nothing was changed: fix the {what} above first", err=True)
             sys.exit(refusal)
-        if changes and not yes:
-            _confirm(f"Apply {len(changes)} change(s)?", "apply would change resources", as_json)
+        if plan.changes and not yes:
+            _confirm(f"Apply {len(plan.changes)} change(s)?", "apply would change resources", as_json)
         with progress(f"Applying stack {config.name} ({config.region})", as_json) as show:
-            ctx = _context(session, config, config_file, show)
-            result = asyncio.run(runner.apply(ctx, build_nodes(config), concurrency))
-        if result.ok and not as_json:
-            dns = ctx.get("lb.dns")
-            lb = config.load_balancer
-            click.echo(f"load balancer: http://{dns}:{lb.production_port}/ (test: :{lb.test_port})")
-            click.echo(f"pipeline: {config.pipeline.name}; a push of {config.image.repository}:"
-                       f"{config.image.tag} deploys (bluegreen push -f {config_file})")
+            result = asyncio.run(stack.apply(show))
+        if result.outputs is not None and not as_json:
+            out = result.outputs
+            click.echo(f"load balancer: {out.production_url} (test: {out.test_url})")
+            push = made.command_hint(f"bluegreen push -f {config_file}")
+            click.echo(f"pipeline: {out.pipeline}; a push of {out.watched_image} deploys ({push})")
     sys.exit(0 if result.ok else EXIT_FAILED)
 
 
@@ -148,26 +134,21 @@ def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | N
 def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
             concurrency: int, yes: bool) -> None:
     """Delete everything the stack created (tagged bluegreen:stack), in reverse order."""
-    from bluegreen.aws import runner
-    from bluegreen.aws.graph import build_nodes
-    from bluegreen.aws.leftovers import leftovers
-    from bluegreen.configfile import load
+    from bluegreen.model.configfile import load
     from tui.progress import progress
 
     config = load(config_file)
     if not yes:
         _confirm(f"Delete every resource of stack {config.name!r} in {config.region}?",
                  "destroy deletes resources", as_json)
-    with aws_session(sandbox, profile, region, config.region, concurrency, _say(as_json)) as session:
+    with connection(sandbox, profile, region, config.region, concurrency, _say(as_json)) as made:
         with progress(f"Destroying stack {config.name} ({config.region})", as_json) as show:
-            ctx = _context(session, config, config_file, show)
-            result = asyncio.run(runner.destroy(ctx, build_nodes(config), concurrency))
-        left = leftovers(session, config.name)
-    if left:
+            result = asyncio.run(_stack(made, config, config_file, concurrency).destroy(show))
+    if result.leftovers:
         click.echo("still tagged with this stack (delete by hand, or run destroy again):", err=True)
-        for arn in left:
+        for arn in result.leftovers:
             click.echo(f"  {arn}", err=True)
-    sys.exit(0 if result.ok and not left else EXIT_FAILED)
+    sys.exit(0 if result.ok else EXIT_FAILED)
 
 
 @click.command()
@@ -179,14 +160,13 @@ def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str |
 def push(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
          tag: str | None) -> None:
     """Build the image and push it to ECR; on a provisioned stack this starts a deployment."""
-    from bluegreen.configfile import load
-    from bluegreen.images import build_and_push
+    from bluegreen.model.configfile import load
     from tui.progress import progress
 
     config = load(config_file)
-    with (aws_session(sandbox, profile, region, config.region, say=_say(as_json)) as session,
+    with (connection(sandbox, profile, region, config.region, say=_say(as_json)) as made,
           progress(f"Building and pushing {config.image.repository}", as_json) as show):
-        done = build_and_push(session, config, on_event=show, tag=tag, base_dir=config_file.resolve().parent)
+        done = _stack(made, config, config_file).push(show, tag=tag)
     if not as_json:
         verb = "already in ECR" if done.skipped else "pushed"
         click.echo(f"{verb}: {done.repository_uri}:{done.tag} ({done.digest})")

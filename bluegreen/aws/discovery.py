@@ -89,9 +89,9 @@ from bluegreen.aws.discovery_services import (
     target_groups,
     trusted_services,
 )
-from bluegreen.dockerfiles import find_dockerfiles
 from bluegreen.errors import Failed, aws_error_code
 from bluegreen.events import DiscoveryResult, ignore
+from bluegreen.images.dockerfiles import find_dockerfiles
 
 if TYPE_CHECKING:
     from bluegreen.aws.session import AwsSession

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from bluegreen.dockerfiles import Dockerfile, ExposedPort
+from bluegreen.images.dockerfiles import Dockerfile, ExposedPort
 
 T = TypeVar("T")
 

@@ -33,7 +33,7 @@ from bluegreen.aws.discovery_records import (
     TargetGroup,
     WeightedTargetGroup,
 )
-from bluegreen.dockerfiles import ExposedPort
+from bluegreen.images.dockerfiles import ExposedPort
 
 if TYPE_CHECKING:
     from bluegreen.aws.session import AwsSession

@@ -1,6 +1,6 @@
 """The background image build and push, and the widgets that show it.
 
-`BuildJob` is one per wizard (kept in the context cache). It runs `bluegreen.images` in a thread
+`BuildJob` is one per wizard (kept in the context cache). It runs `bluegreen.images.build_push` in a thread
 watched by a thread worker attached to the App, not to a screen, so the build goes on while the
 user moves through the next steps (and quitting does not wait for a silent build step). Every
 event is kept in `context.build_events`; the screens watching the job get a `BuildUpdated` nudge
@@ -136,9 +136,9 @@ class BuildJob:
                 return
 
     def _build(self, session: Any, config: Any, base_dir: Path, image_id: str | None, generation: int) -> None:
-        from bluegreen import images
         from bluegreen.aws.discovery import describe_problem
         from bluegreen.errors import Failed
+        from bluegreen.images import build_push as images
 
         def on_event(event: Event) -> None:
             if generation in self.abandoned:

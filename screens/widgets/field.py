@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from bluegreen.draft import Draft, concerns
+from bluegreen.model.draft import Draft, concerns
 
 
 class FieldChanged(Message):

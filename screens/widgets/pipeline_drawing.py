@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from bluegreen.config import Config
+from bluegreen.model.config import Config
 
 MAX_INNER = 42  # two boxes and the arrow fit beside the step list at 120 columns
 

@@ -59,7 +59,7 @@ def why(row: Any) -> str:
 
 
 class PlanTable(Vertical):
-    """`show(rows)` with `bluegreen.aws.runner.PlanRow`s; `show_message(text)` while none."""
+    """`show(rows)` with `bluegreen.engine.runner.PlanRow`s; `show_message(text)` while none."""
 
     DEFAULT_CSS = """
     PlanTable { height: auto; }

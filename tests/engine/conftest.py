@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from support.ecr import put_tiny_image as ecr_image
 
-from bluegreen.aws import runner
-from bluegreen.aws.context import Context
-from bluegreen.aws.graph import build_nodes
 from bluegreen.aws.session import AwsSession, Target
-from bluegreen.config import Config
-from bluegreen.configfile import load_text
-from sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.engine import runner
+from bluegreen.engine.context import Context
+from bluegreen.engine.graph import build_nodes
+from bluegreen.model.config import Config
+from bluegreen.model.configfile import load_text
+from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 
 REGION = "us-east-2"
 READ_PREFIXES = ("Describe", "List", "Get", "Head", "BatchGet", "BatchCheck")

@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import counted, put_tiny_image, run_apply, run_destroy, run_plan, session_for, stack_config
 
-from bluegreen.aws.leftovers import leftovers
+from bluegreen.engine.leftovers import leftovers
 from bluegreen.events import Event, NodeDone
 
 

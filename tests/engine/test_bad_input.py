@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import put_tiny_image, run_plan, session_for, stack_config
 
-from bluegreen.aws.leftovers import leftovers
-from bluegreen.config import Config
+from bluegreen.engine.leftovers import leftovers
+from bluegreen.model.config import Config
 
 
 def private_and_public_subnets(session) -> tuple[dict[str, str], dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -62,7 +62,7 @@ def test_cli_apply_refuses_before_any_mutation(session, case: str, tmp_path, mon
 
     from click.testing import CliRunner
 
-    from bluegreen.configfile import dump_text
+    from bluegreen.model.configfile import dump_text
     from tui.cli import main
 
     config, reason = configs(session)[case]

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import put_tiny_image, session_for, stack_config
 
-from bluegreen.aws.leftovers import leftovers
-from bluegreen.configfile import dump_text
+from bluegreen.engine.leftovers import leftovers
+from bluegreen.model.configfile import dump_text
 from tui.cli import main
 
 

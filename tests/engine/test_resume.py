@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from conftest import put_tiny_image, run_apply, session_for, stack_config
 
-from bluegreen.aws.graph import build_nodes
 from bluegreen.aws.session import AwsSession
+from bluegreen.engine.graph import build_nodes
 
 NODE_IDS = [node.id for node in build_nodes(stack_config("probe"))]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REGION, put_tiny_image, run_apply, session_for, stack_config
 
-from bluegreen.configfile import dump_text
+from bluegreen.model.configfile import dump_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

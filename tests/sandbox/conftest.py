@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 
 
 def _running_in_ci() -> bool:

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @contextlib.contextmanager
 def launch(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
-    """``python -m sandbox.cli ARGS`` until its banner is out; stopped with Ctrl-C afterwards."""
+    """``python -m bluegreen.sandbox.cli ARGS`` until its banner is out; stopped with Ctrl-C afterwards."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.cli", *args],
+        [sys.executable, "-m", "bluegreen.sandbox.cli", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -144,8 +144,8 @@ def test_aws_cli_codecommit_get_file(cli_sandbox, tmp_path: Path) -> None:
 def test_default_port_is_4599_and_the_help_says_so() -> None:
     from click.testing import CliRunner
 
-    from sandbox.cli import sandbox_command
-    from sandbox.server import DEFAULT_PORT
+    from bluegreen.sandbox.cli import sandbox_command
+    from bluegreen.sandbox.server import DEFAULT_PORT
 
     assert DEFAULT_PORT == 4599
     port = next(p for p in sandbox_command.params if p.name == "port")
@@ -159,7 +159,7 @@ def test_throttle_rate_option_and_a_second_sandbox_on_the_same_port(tmp_path: Pa
     from botocore.config import Config
     from botocore.exceptions import ClientError
 
-    from sandbox.server import probe
+    from bluegreen.sandbox.server import probe
 
     with launch("--port", "0", "--throttle-rate", "1", "--region", "eu-north-1") as (_, endpoint, lines):
         assert "throttle:  100%" in "".join(lines)
@@ -177,7 +177,7 @@ def test_throttle_rate_option_and_a_second_sandbox_on_the_same_port(tmp_path: Pa
         assert info.value.response["Error"]["Code"] == "Throttling"
         port = endpoint.rsplit(":", 1)[1]
         second = subprocess.run(
-            [sys.executable, "-m", "sandbox.cli", "--port", port],
+            [sys.executable, "-m", "bluegreen.sandbox.cli", "--port", port],
             cwd=ROOT,
             capture_output=True,
             text=True,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.eventpattern import InvalidEventPattern, matches
+from bluegreen.sandbox.eventpattern import InvalidEventPattern, matches
 
 EVENT = {
     "version": "0",

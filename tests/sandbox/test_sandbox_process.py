@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 
-from sandbox.process import free_port, spawn_sandbox
-from sandbox.server import probe
+from bluegreen.sandbox.process import free_port, spawn_sandbox
+from bluegreen.sandbox.server import probe
 
 ORPHAN = """
 import os, sys
 sys.path.insert(0, {root!r})
-from sandbox.process import spawn_sandbox
+from bluegreen.sandbox.process import spawn_sandbox
 child = spawn_sandbox(port={port})
 print(child.process.pid, flush=True)
 os._exit(0)  # dies without stopping its child, as a killed wizard would

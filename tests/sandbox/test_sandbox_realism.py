@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.config import Config
 
-from sandbox.seed import PRIVATE_SUBNET_NAME
-from sandbox.tagging import arn_type
+from bluegreen.sandbox.seed import PRIVATE_SUBNET_NAME
+from bluegreen.sandbox.tagging import arn_type
 
 STACK = {"Key": "bluegreen:stack", "Value": "rgt"}
 

@@ -13,8 +13,8 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from sandbox.server import start_sandbox
-from sandbox.wire import classify
+from bluegreen.sandbox.server import start_sandbox
+from bluegreen.sandbox.wire import classify
 
 SIGV4 = "AWS4-HMAC-SHA256 Credential=AKID/20240101/{region}/{service}/aws4_request, SignedHeaders=host, Signature=0"
 
@@ -234,7 +234,7 @@ def test_health_route_identifies_the_sandbox(sandbox) -> None:
 def test_probe_tells_a_sandbox_from_anything_else(sandbox) -> None:
     import http.server
 
-    from sandbox.server import probe
+    from bluegreen.sandbox.server import probe
 
     assert probe(sandbox.endpoint_url)
     assert probe(sandbox.endpoint_url + "/")

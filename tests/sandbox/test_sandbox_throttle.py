@@ -13,7 +13,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from sandbox.server import SandboxHandle, probe, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle, probe, start_sandbox
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1, "mode": "standard"})  # no retry at all
 

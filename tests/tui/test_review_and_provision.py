@@ -15,12 +15,12 @@ import pytest
 from support.ecr import put_tiny_image
 from support.pilot import until
 
-from bluegreen.aws.runner import PlanRow, RunResult
 from bluegreen.aws.session import AwsSession, Identity, Target
-from bluegreen.configfile import load_text
-from bluegreen.draft import Draft
+from bluegreen.engine.runner import PlanRow, RunResult
 from bluegreen.events import NodeDone, NodeFailed, NodeProgress, NodeSkipped, NodeStarted, RunFinished
-from sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.model.configfile import load_text
+from bluegreen.model.draft import Draft
+from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 from screens.provision import ApplyFinished, ProvisionScreen, check_url
 from screens.review import ReviewScreen
 from screens.widgets.plan_table import PlanTable

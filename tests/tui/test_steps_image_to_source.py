@@ -27,10 +27,10 @@ from bluegreen.aws.discovery_records import (
     LocalImage,
     Role,
 )
-from bluegreen.dockerfiles import Dockerfile, ExposedPort
-from bluegreen.draft import Draft
 from bluegreen.events import BuildStep, PushDone
-from bluegreen.rules import FARGATE_MEMORY
+from bluegreen.images.dockerfiles import Dockerfile, ExposedPort
+from bluegreen.model.draft import Draft
+from bluegreen.model.rules import FARGATE_MEMORY
 from screens.appspec import AppSpecScreen
 from screens.image import EXPOSED_PORT, ImageScreen
 from screens.source import SourceScreen
@@ -496,7 +496,7 @@ RUN_ID = uuid.uuid4().hex[:8]
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
-    from sandbox.server import start_sandbox
+    from bluegreen.sandbox.server import start_sandbox
 
     handle = start_sandbox(port=0, region="us-east-1")
     try:
@@ -536,7 +536,7 @@ async def test_discovery_against_the_sandbox(session: Any) -> None:
 
 async def test_quitting_during_a_build_does_not_wait_for_it(session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     # A build step may be silent for minutes: closing the App must not wait for it.
-    from bluegreen import images
+    from bluegreen.images import build_push as images
 
     release = threading.Event()
     monkeypatch.setattr(images, "build_and_push", lambda *args, **kwargs: release.wait(60))
@@ -562,7 +562,7 @@ async def test_quitting_during_a_build_does_not_wait_for_it(session: Any, monkey
 @pytest.mark.docker
 async def test_build_and_push_runs_in_the_background_while_the_user_goes_on(
         docker_client: Any, session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from bluegreen import images
+    from bluegreen.images import build_push as images
 
     repository, tag = f"bg-{RUN_ID}", f"t{RUN_ID}"
     ecr = session.client("ecr")

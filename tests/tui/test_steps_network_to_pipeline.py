@@ -18,9 +18,9 @@ from bluegreen.aws.discovery_records import (
     Subnet,
     Vpc,
 )
-from bluegreen.config import CustomTrafficShift
-from bluegreen.configfile import dump_text, load_text
-from bluegreen.draft import Draft
+from bluegreen.model.config import CustomTrafficShift
+from bluegreen.model.configfile import dump_text, load_text
+from bluegreen.model.draft import Draft
 from screens.cluster import ClusterScreen
 from screens.codedeploy import CodeDeployScreen, ShiftPartField
 from screens.network import NetworkScreen
@@ -385,7 +385,7 @@ async def test_next_through_steps_5_to_8_and_back_keeps_choices() -> None:
 @pytest.fixture(scope="module")
 def sandbox_session() -> Iterator[Any]:
     from bluegreen.aws.session import AwsSession, Target
-    from sandbox.server import start_sandbox
+    from bluegreen.sandbox.server import start_sandbox
 
     handle = start_sandbox(port=0, region="us-east-1")
     try:

@@ -11,7 +11,7 @@ import pytest
 from support.pilot import until
 from textual.widgets import Select
 
-from bluegreen.configfile import load
+from bluegreen.model.configfile import load
 from screens.codedeploy import CodeDeployScreen
 from screens.provision import ProvisionScreen
 from screens.review import ReviewScreen

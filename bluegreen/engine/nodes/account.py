@@ -1,0 +1,110 @@
+"""Nodes that create nothing: the account, the VPC and the subnets the stack runs in.
+
+They check what the config names exists and fits (public subnets in two zones for an
+internet-facing load balancer), so a plan refuses a bad config before any mutation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bluegreen.engine.nodes.base import Node, State, conflict, in_sync
+
+if TYPE_CHECKING:
+    from bluegreen.engine.context import Context
+
+
+class AccountNode(Node):
+    id = "account"
+    title = "AWS account"
+
+    def inspect(self, ctx: Context) -> State:
+        identity = ctx.session.identity()
+        ctx.put(account_id=identity.account, caller_arn=identity.arn)
+        return in_sync(f"{identity.account} ({identity.arn})")
+
+    def delete(self, ctx: Context) -> bool:
+        self.inspect(ctx)
+        return False
+
+
+class VpcNode(Node):
+    id = "network.vpc"
+    title = "VPC"
+
+    def inspect(self, ctx: Context) -> State:
+        ec2 = ctx.client("ec2")
+        wanted = ctx.config.network.vpc
+        if wanted == "default":
+            vpcs = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+            if not vpcs:
+                return conflict(
+                    f"region {ctx.session.region} has no default VPC",
+                    "set network.vpc to a VPC id (run 'aws ec2 describe-vpcs' to list them)",
+                )
+        else:
+            vpcs = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [wanted]}])["Vpcs"]
+            if not vpcs:
+                return conflict(f"network.vpc: VPC {wanted} does not exist in {ctx.session.region}",
+                                "set network.vpc to an existing VPC id, or to 'default'")
+        vpc_id = vpcs[0]["VpcId"]
+        ctx.put(vpc_id=vpc_id)
+        return in_sync(vpc_id)
+
+    def delete(self, ctx: Context) -> bool:
+        self.inspect(ctx)
+        return False
+
+
+class SubnetsNode(Node):
+    id = "network.subnets"
+    title = "Subnets"
+    deps = ("network.vpc",)
+
+    def inspect(self, ctx: Context) -> State:
+        from bluegreen.aws.discovery_network import public_subnets_one_per_az, subnets
+
+        vpc_id = ctx.need("vpc_id")
+        found = subnets(ctx.session, vpc_id)  # one DescribeRouteTables for the VPC
+        by_id = {s.id: s for s in found}
+        needs_public = ctx.config.load_balancer.scheme == "internet-facing"
+        chosen = ctx.config.network.subnets
+        if chosen:
+            missing = [s.id for s in chosen if s.id not in by_id]
+            if missing:
+                return conflict(f"network.subnets: {', '.join(missing)} not found in VPC {vpc_id}",
+                                "list subnets of that VPC (or leave subnets empty to use its public ones)")
+            for ref in chosen:
+                actual = by_id[ref.id].az
+                if ref.az and ref.az != actual:
+                    return conflict(f"network.subnets: {ref.id} is in {actual}, not {ref.az}",
+                                    f"write az: {actual}")
+            private = [s.id for s in chosen if not by_id[s.id].public]
+            if needs_public and private:
+                return conflict(
+                    f"network.subnets: {', '.join(private)} "
+                    f"{'is' if len(private) == 1 else 'are'} private (no route to an internet "
+                    "gateway), but an internet-facing load balancer needs public subnets",
+                    "pick public subnets, or set loadBalancer.scheme: internal",
+                )
+            ids = [s.id for s in chosen]
+        elif needs_public:
+            ids = [s.id for s in public_subnets_one_per_az(found, vpc_id)]
+        else:
+            per_zone: dict[str, str] = {}
+            for s in sorted(found, key=lambda s: (not s.default_for_az, s.id)):
+                per_zone.setdefault(s.az, s.id)
+            ids = [per_zone[z] for z in sorted(per_zone)]
+        zones = {by_id[i].az for i in ids}
+        if len(zones) < 2:
+            kind = "public " if needs_public else ""
+            return conflict(
+                f"VPC {vpc_id} has {kind}subnets in {len(zones)} availability zone(s); a load "
+                "balancer needs two",
+                "add a public subnet in another zone, or pick another VPC",
+            )
+        ctx.put(subnet_ids=ids)
+        return in_sync(", ".join(ids))
+
+    def delete(self, ctx: Context) -> bool:
+        return False

@@ -1,0 +1,158 @@
+"""What the pipeline needs before it is created (it starts a run at once): the image in
+ECR and the two source files, taskdef.json and appspec.yaml, in the source repo or zip."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from typing import TYPE_CHECKING
+
+from bluegreen.engine.nodes.base import (
+    Node,
+    State,
+    create,
+    in_sync,
+    missing_as_none,
+    update,
+)
+from bluegreen.errors import aws_error_code
+from renderers import requests
+
+if TYPE_CHECKING:
+    from bluegreen.engine.context import Context
+
+COMMIT_AUTHOR = "bluegreen"
+COMMIT_EMAIL = "bluegreen@users.noreply.local"
+
+
+class ImageNode(Node):
+    """The image with the pipeline's tag exists in ECR: found there, or built and pushed."""
+
+    id = "ecr.image"
+    deps = ("ecr.repository",)
+
+    def inspect(self, ctx: Context) -> State:
+        image = ctx.config.image
+        self.title = f"Image {image.repository}:{image.tag}"
+        ecr = ctx.client("ecr")
+        details = missing_as_none(lambda: ecr.describe_images(
+            repositoryName=image.repository, imageIds=[{"imageTag": image.tag}])["imageDetails"])
+        if details is None:  # no such repository or image yet
+            return create("not in ECR yet: it will be built and pushed")
+        digest = details[0]["imageDigest"]
+        ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{digest}", "image.digest": digest})
+        return in_sync(digest)
+
+    def create(self, ctx: Context) -> str:
+        from bluegreen.images.build_push import build_and_push
+
+        done = build_and_push(ctx.session, ctx.config, on_event=ctx.emit, base_dir=ctx.base_dir)
+        ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{done.digest}", "image.digest": done.digest})
+        return done.digest
+
+    def delete(self, ctx: Context) -> bool:
+        return False  # images go with their repository
+
+
+def source_files(ctx: Context) -> dict[str, bytes]:
+    refs = ctx.refs()
+    return {
+        "taskdef.json": requests.taskdef_json(ctx.config, refs).encode(),
+        "appspec.yaml": requests.appspec_yaml(ctx.config).encode(),
+    }
+
+
+def source_zip(files: dict[str, bytes]) -> bytes:
+    """A reproducible zip (fixed timestamps) so unchanged files give an unchanged object."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return buffer.getvalue()
+
+
+class CodeCommitSourceNode(Node):
+    id = "source.files"
+    deps = ("codecommit.repository", "iam.role.execution")
+
+    def inspect(self, ctx: Context) -> State:
+        src = ctx.config.source
+        self.title = f"taskdef.json + appspec.yaml on {src.repository}@{src.branch}"
+        client = ctx.client("codecommit")
+        head = missing_as_none(
+            lambda: client.get_branch(repositoryName=src.repository, branchName=src.branch)["branch"]["commitId"])
+        if head is None:
+            return create("the branch has no commit yet")
+        ctx.put(**{"source.commit": head})
+        changed = []
+        for path, content in source_files(ctx).items():
+            current = missing_as_none(lambda path=path: client.get_file(  # type: ignore[misc]
+                repositoryName=src.repository, commitSpecifier=head, filePath=path)["fileContent"])
+            if current != content:
+                changed.append(path)
+        if changed:
+            return update(f"{', '.join(changed)} differ from the config (committing starts the pipeline)",
+                          head)
+        return in_sync(head[:12])
+
+    def create(self, ctx: Context) -> str:
+        return self._commit(ctx, parent=None)
+
+    def update(self, ctx: Context, state: State) -> str:
+        return self._commit(ctx, parent=state.detail)
+
+    def _commit(self, ctx: Context, parent: str | None) -> str:
+        src = ctx.config.source
+        request = {
+            "repositoryName": src.repository, "branchName": src.branch,
+            "authorName": COMMIT_AUTHOR, "email": COMMIT_EMAIL,
+            "commitMessage": f"bluegreen: taskdef.json and appspec.yaml for stack {ctx.stack}",
+            "putFiles": [{"filePath": path, "fileContent": content}
+                         for path, content in source_files(ctx).items()],
+        }
+        if parent:
+            request["parentCommitId"] = parent
+        try:
+            commit = str(ctx.client("codecommit").create_commit(**request)["commitId"])
+        except Exception as exc:
+            if aws_error_code(exc) == "NoChangeException":
+                return str(parent)
+            raise
+        ctx.put(**{"source.commit": commit})
+        return commit
+
+    def delete(self, ctx: Context) -> bool:
+        return False  # files go with their repository
+
+
+class S3SourceNode(Node):
+    id = "source.files"
+    deps = ("s3.bucket.source", "iam.role.execution")
+
+    def inspect(self, ctx: Context) -> State:
+        src = ctx.config.source
+        self.title = f"s3://{src.bucket}/{src.key} (taskdef.json + appspec.yaml)"
+        wanted = hashlib.sha256(source_zip(source_files(ctx))).hexdigest()
+        head = missing_as_none(lambda: ctx.client("s3").head_object(Bucket=src.bucket, Key=src.key))
+        if head is None:
+            return create()
+        if head.get("Metadata", {}).get("bluegreen-sha256") != wanted:
+            return update("the zip differs from the config (uploading starts the pipeline)")
+        return in_sync(str(head.get("VersionId", "")))
+
+    def create(self, ctx: Context) -> str:
+        src = ctx.config.source
+        body = source_zip(source_files(ctx))
+        answer = ctx.client("s3").put_object(
+            Bucket=src.bucket, Key=src.key, Body=body, ContentType="application/zip",
+            Metadata={"bluegreen-sha256": hashlib.sha256(body).hexdigest()})
+        return str(answer.get("VersionId", src.key))
+
+    def update(self, ctx: Context, state: State) -> str:
+        return self.create(ctx)
+
+    def delete(self, ctx: Context) -> bool:
+        return False  # the object goes with its bucket

@@ -1,0 +1,197 @@
+"""The ECS cluster, the task definition the service starts from, and the service under
+the CODE_DEPLOY controller."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from bluegreen.engine.nodes.base import (
+    Node,
+    State,
+    conflict,
+    create,
+    in_sync,
+    missing_as_none,
+    ownership,
+    tag_value,
+    update,
+)
+from bluegreen.events import NodeProgress
+from renderers import requests
+
+if TYPE_CHECKING:
+    from bluegreen.engine.context import Context
+
+
+class ClusterNode(Node):
+    id = "ecs.cluster"
+    deps = ("account",)
+
+    def _find(self, ctx: Context) -> dict[str, Any] | None:
+        found = ctx.client("ecs").describe_clusters(clusters=[ctx.config.ecs.cluster], include=["TAGS"])
+        active = [c for c in found["clusters"] if c["status"] != "INACTIVE"]
+        return active[0] if active else None
+
+    def inspect(self, ctx: Context) -> State:
+        self.title = f"ECS cluster {ctx.config.ecs.cluster}"
+        cluster = self._find(ctx)
+        if cluster is None:
+            return create()
+        # An existing cluster the user chose is shared, not owned: used as it is.
+        return in_sync(cluster["clusterArn"])
+
+    def create(self, ctx: Context) -> str:
+        return str(ctx.client("ecs").create_cluster(**requests.create_cluster(ctx.config))["cluster"]["clusterArn"])
+
+    def delete(self, ctx: Context) -> bool:
+        cluster = self._find(ctx)
+        if cluster is None or tag_value(cluster.get("tags", [])) != ctx.stack:
+            return False
+        ctx.client("ecs").delete_cluster(cluster=cluster["clusterArn"])
+        return True
+
+
+# The fields of a task definition that the config decides (the image is the pipeline's).
+_COMPARED = ("family", "executionRoleArn", "taskRoleArn", "networkMode", "cpu", "memory",
+             "requiresCompatibilities")
+_COMPARED_CONTAINER = ("name", "portMappings", "environment", "logConfiguration", "healthCheck",
+                       "essential")
+
+
+def _comparable(taskdef: dict[str, Any]) -> dict[str, Any]:
+    out = {key: taskdef.get(key) for key in _COMPARED}
+    out["requiresCompatibilities"] = sorted(out["requiresCompatibilities"] or [])
+    containers = []
+    for container in taskdef.get("containerDefinitions", []):
+        shown = {key: container.get(key) for key in _COMPARED_CONTAINER}
+        shown["environment"] = sorted((e["name"], e["value"]) for e in container.get("environment") or [])
+        shown["portMappings"] = sorted((p.get("containerPort"), p.get("protocol", "tcp"))
+                                       for p in container.get("portMappings") or [])
+        containers.append(shown)
+    out["containerDefinitions"] = containers
+    return out
+
+
+class TaskDefinitionNode(Node):
+    id = "ecs.task_definition"
+    deps = ("iam.role.execution", "logs.log_group", "ecr.image")
+
+    def wanted(self, ctx: Context) -> dict[str, Any]:
+        return requests.register_task_definition(ctx.config, ctx.refs(), ctx.need("image.uri"))
+
+    def inspect(self, ctx: Context) -> State:
+        family = ctx.config.task.family
+        self.title = f"Task definition {family}"
+        try:
+            current = ctx.client("ecs").describe_task_definition(taskDefinition=family)["taskDefinition"]
+        except Exception as exc:
+            if "Unable to describe task definition" in str(exc) or "ClientException" in str(exc):
+                return create()
+            raise
+        arn = current["taskDefinitionArn"]
+        ctx.put(**{"taskdef.arn": arn})
+        if _comparable(current) != _comparable(self.wanted(ctx)):
+            return update("the config changed the task (a new revision reaches the service with the "
+                          "next deployment)", arn)
+        return in_sync(arn)
+
+    def create(self, ctx: Context) -> str:
+        answer = ctx.client("ecs").register_task_definition(**self.wanted(ctx))
+        arn = str(answer["taskDefinition"]["taskDefinitionArn"])
+        ctx.put(**{"taskdef.arn": arn})
+        return arn
+
+    def update(self, ctx: Context, state: State) -> str:
+        return self.create(ctx)
+
+    def delete(self, ctx: Context) -> bool:
+        ecs = ctx.client("ecs")
+        arns = [a for page in ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=ctx.config.task.family, status="ACTIVE") for a in page["taskDefinitionArns"]]
+        for arn in arns:
+            ecs.deregister_task_definition(taskDefinition=arn)
+        inactive = [a for page in ecs.get_paginator("list_task_definitions").paginate(
+            familyPrefix=ctx.config.task.family, status="INACTIVE") for a in page["taskDefinitionArns"]]
+        # Deregistered revisions stay listed (and tagged) until deleted, ten at a time.
+        for start in range(0, len(inactive), 10):
+            ecs.delete_task_definitions(taskDefinitions=inactive[start:start + 10])
+        return bool(arns or inactive)
+
+
+class ServiceNode(Node):
+    id = "ecs.service"
+    deps = ("ecs.cluster", "ecs.task_definition", "elbv2.listener.production", "elbv2.listener.test",
+            "ec2.security_group.task", "network.subnets", "iam.ecs_service_linked_role")
+    # ECS cannot yet see a role or target group created a moment ago
+    eventual_consistency_codes = ("InvalidParameterException",)
+
+    def _find(self, ctx: Context) -> dict[str, Any] | None:
+        ecs = ctx.config.ecs
+        client = ctx.client("ecs")
+        found = missing_as_none(
+            lambda: client.describe_services(cluster=ecs.cluster, services=[ecs.service], include=["TAGS"]))
+        if found is None:  # no cluster yet, so no service
+            return None
+        live = [s for s in found.get("services", []) if s["status"] != "INACTIVE"]
+        return live[0] if live else None
+
+    def inspect(self, ctx: Context) -> State:
+        ecs = ctx.config.ecs
+        self.title = f"ECS service {ecs.service}"
+        service = self._find(ctx)
+        if service is None:
+            return create()
+        arn = service["serviceArn"]
+        ctx.put(**{"service.status": service["status"]})
+        owned = ownership(self, ctx, service.get("tags", []), arn)
+        if owned:
+            return owned
+        controller = service.get("deploymentController", {}).get("type", "ECS")
+        if controller != "CODE_DEPLOY":
+            return conflict(f"{self.title} exists with the {controller} deployment controller; "
+                            "blue/green needs CODE_DEPLOY, which cannot be changed in place",
+                            "run 'bluegreen destroy' first, or pick another ecs.service name", arn)
+        if service["desiredCount"] != ecs.desired_count:
+            return update(f"desired count {service['desiredCount']} -> {ecs.desired_count}", arn)
+        return in_sync(arn)
+
+    def create(self, ctx: Context) -> str:
+        request = requests.create_service(ctx.config, ctx.refs())
+        service = ctx.client("ecs").create_service(**request)["service"]
+        ctx.put(**{"service.status": service.get("status", "")})
+        return str(service["serviceArn"])
+
+    def update(self, ctx: Context, state: State) -> str:
+        ecs = ctx.config.ecs
+        ctx.client("ecs").update_service(cluster=ecs.cluster, service=ecs.service,
+                                         desiredCount=ecs.desired_count)
+        return state.detail
+
+    async def wait(self, ctx: Context) -> None:
+        """Until ECS reports the service ACTIVE (the seed procedure's describe-services check).
+
+        Task health is not awaited here: it depends on the image, and the monitor shows it
+        live (targets, task sets), where a user can act on it."""
+        if ctx.get("service.status", "ACTIVE") == "ACTIVE":  # found or created ACTIVE
+            return
+        for attempt in range(60):
+            service = await asyncio.to_thread(self._find, ctx)
+            if service is None:
+                raise RuntimeError("the service disappeared while starting")
+            if service["status"] == "ACTIVE":
+                return
+            if attempt == 0:
+                ctx.emit(NodeProgress(self.id, f"service is {service['status']}"))
+            await asyncio.sleep(5)
+        raise TimeoutError("the service did not become ACTIVE within 5 minutes")
+
+    def delete(self, ctx: Context) -> bool:
+        service = self._find(ctx)
+        if service is None or tag_value(service.get("tags", [])) != ctx.stack:
+            return False
+        client = ctx.client("ecs")
+        ecs = ctx.config.ecs
+        client.update_service(cluster=ecs.cluster, service=ecs.service, desiredCount=0)
+        client.delete_service(cluster=ecs.cluster, service=ecs.service, force=True)
+        return True

@@ -1,0 +1,128 @@
+"""The one door to the engine for both front ends: plan, apply, destroy and push a stack.
+
+The CLI and the wizard call these and show what they return; neither builds a node graph,
+a run context or reads a node's private values. Results are typed and immutable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bluegreen.aws.session import AwsSession
+from bluegreen.engine import runner
+from bluegreen.engine.context import Context
+from bluegreen.engine.graph import build_nodes
+from bluegreen.engine.leftovers import leftovers
+from bluegreen.engine.runner import PlanRow, RunResult
+from bluegreen.events import Listener, PushDone, ignore
+from bluegreen.model.config import Config
+
+DEFAULT_CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class Plan:
+    rows: tuple[PlanRow, ...]
+
+    @property
+    def conflicts(self) -> tuple[PlanRow, ...]:
+        return tuple(r for r in self.rows if r.action == "conflict")
+
+    @property
+    def errors(self) -> tuple[PlanRow, ...]:
+        return tuple(r for r in self.rows if r.action == "error")
+
+    @property
+    def changes(self) -> tuple[PlanRow, ...]:
+        return tuple(r for r in self.rows if r.action in ("create", "update"))
+
+    @property
+    def can_apply(self) -> bool:
+        return not self.conflicts and not self.errors
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in self.rows:
+            out[row.action] = out.get(row.action, 0) + 1
+        return out
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What a provisioned stack offers its user."""
+
+    load_balancer_dns: str
+    production_url: str
+    test_url: str
+    pipeline: str
+    watched_image: str  # repository:tag whose push starts the pipeline
+
+
+@dataclass(frozen=True)
+class Applied:
+    run: RunResult
+    outputs: Outputs | None  # None unless the run succeeded
+
+    @property
+    def ok(self) -> bool:
+        return self.run.ok
+
+
+@dataclass(frozen=True)
+class Destroyed:
+    run: RunResult
+    leftovers: tuple[str, ...]  # ARNs still tagged with the stack
+
+    @property
+    def ok(self) -> bool:
+        return self.run.ok and not self.leftovers
+
+
+class Stack:
+    """One stack (a config) on one target (a session)."""
+
+    def __init__(self, session: AwsSession, config: Config, base_dir: Path | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> None:
+        self.session, self.config, self.concurrency = session, config, concurrency
+        self.base_dir = base_dir or Path.cwd()  # what image.context is relative to
+
+    def _context(self, on_event: Listener) -> Context:
+        return Context(self.session, self.config, on_event=on_event, base_dir=self.base_dir)
+
+    async def plan(self) -> Plan:
+        """What apply would do, with read-only calls."""
+        rows = await runner.plan(self._context(ignore), build_nodes(self.config), self.concurrency)
+        return Plan(tuple(rows))
+
+    async def apply(self, on_event: Listener = ignore) -> Applied:
+        """Create or update everything (idempotent; a re-run resumes)."""
+        ctx = self._context(on_event)
+        result = await runner.apply(ctx, build_nodes(self.config), self.concurrency)
+        return Applied(result, self._outputs(str(ctx.get("lb.dns") or "")) if result.ok else None)
+
+    async def destroy(self, on_event: Listener = ignore) -> Destroyed:
+        """Delete everything tagged with the stack, in reverse order; list what is left."""
+        result = await runner.destroy(self._context(on_event), build_nodes(self.config), self.concurrency)
+        import asyncio
+
+        left = await asyncio.to_thread(leftovers, self.session, self.config.name)
+        return Destroyed(result, tuple(left))
+
+    def push(self, on_event: Listener = ignore, tag: str | None = None) -> PushDone:
+        """Build the image and push it to the stack's ECR repository (blocking: run it in a
+        thread from async code). On a provisioned stack the push of the watched tag starts
+        the pipeline."""
+        from bluegreen.images.build_push import build_and_push
+
+        return build_and_push(self.session, self.config, on_event=on_event, tag=tag, base_dir=self.base_dir)
+
+    def _outputs(self, dns: str) -> Outputs:
+        lb, image = self.config.load_balancer, self.config.image
+        return Outputs(
+            load_balancer_dns=dns,
+            production_url=f"http://{dns}:{lb.production_port}/" if dns else "",
+            test_url=f"http://{dns}:{lb.test_port}/" if dns else "",
+            pipeline=self.config.pipeline.name,
+            watched_image=f"{image.repository}:{image.tag}",
+        )

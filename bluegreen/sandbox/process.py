@@ -1,0 +1,69 @@
+"""The sandbox in a child process: for front ends that must stay responsive.
+
+In-process, the sandbox's request handling (moto, the registry hashing pushed layers)
+competes with the caller for Python's GIL; the wizard's event loop then stalls for
+hundreds of milliseconds during a push. A child process has its own interpreter.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .server import probe
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class SandboxProcess:
+    endpoint_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    region: str
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # the command stops cleanly on SIGTERM/SIGINT
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.0.0.1",
+                  startup_timeout: float = 60.0) -> SandboxProcess:
+    """Start `bluegreen sandbox` as a child process and wait until it answers.
+
+    Raises OSError when the port is taken, RuntimeError (with the log's tail) when the
+    child dies or never answers."""
+    with socket.socket() as sock:  # fail fast, as start_sandbox does, when the port is taken
+        sock.bind((host, port))
+    log_path = Path(tempfile.mkstemp(prefix="bluegreen-sandbox-", suffix=".log")[1])
+    command = [sys.executable, "-c", "from bluegreen.sandbox.cli import sandbox_command; sandbox_command()",
+               "--host", host, "--port", str(port), "--region", region, "--parent-pid", str(os.getpid())]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://{host}:{port}"
+    deadline = time.monotonic() + startup_timeout
+    while not probe(url, timeout=0.5):
+        if process.poll() is not None or time.monotonic() > deadline:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            tail = log_path.read_text(errors="replace")[-1500:]
+            raise RuntimeError(f"the sandbox process did not start:\n{tail}")
+        time.sleep(0.1)
+    return SandboxProcess(url, process, log_path, region)
