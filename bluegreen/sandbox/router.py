@@ -62,7 +62,7 @@ HEALTH_PATH = "/_bluegreen/health"
 
 
 @functools.lru_cache(maxsize=64)
-def _operation_names(service: str) -> frozenset[str]:
+def operation_names(service: str) -> frozenset[str]:
     import botocore.session
 
     try:
@@ -214,7 +214,7 @@ class Router:
         return resp
 
     def _moto_failure(self, req: AwsRequest, exc: Exception | None = None) -> AwsError:
-        names = _operation_names(req.service or "")
+        names = operation_names(req.service or "")
         if req.protocol != "rest-xml" and names and req.operation not in names:
             return unknown_operation(req)
         if isinstance(exc, NotImplementedError) or exc is None:

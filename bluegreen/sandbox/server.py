@@ -56,7 +56,7 @@ class SandboxHandle:
 
     @property
     def events(self) -> Any:
-        """The sandbox's :class:`bluegreen.sandbox.events.EventBus` (emitted events, matches, hook)."""
+        """The sandbox's :class:`bluegreen.sandbox.services.events.EventBus` (emitted events, matches, hook)."""
         return self.services["events"]
 
     _stoppers: list[Any] = field(default_factory=list, repr=False)
@@ -256,8 +256,8 @@ def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
 
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     """Owned services and checks, each in its own module."""
-    from .codecommit import CodeCommit
-    from .events import EventBus
+    from .services.codecommit import CodeCommit
+    from .services.events import EventBus
 
     bus = EventBus(handle.clients, handle.account_id, handle.region)
     handle.event_log = bus.event_log
@@ -278,8 +278,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.services["codecommit"] = codecommit
     handle.router.add("codecommit", codecommit)
 
-    from .ecr import EcrHandler, MotoEcrGate
-    from .registry import Registry
+    from .services.ecr import EcrHandler, MotoEcrGate, Registry
 
     gate = MotoEcrGate(handle.clients, bus)
     registry = Registry(handle.state_dir / "registry", gate, handle.registry_host, handle.account_id)
@@ -295,8 +294,8 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.router.add("codepipeline", CodePipelineChecks(handle.clients))
 
     from . import realism
-    from .codedeploy import CodeDeploy
-    from .tagging import Tagging
+    from .services.codedeploy import CodeDeploy
+    from .services.tagging import Tagging
 
     codedeploy = CodeDeploy(handle.account_id, handle.region)
     handle.services["codedeploy"] = codedeploy

@@ -114,7 +114,7 @@ class Response:
 
     @property
     def status_line(self) -> str:
-        return f"{self.status} {_REASONS.get(self.status, 'Status')}"
+        return status_line(self.status)
 
 
 _REASONS = {
@@ -135,6 +135,11 @@ _REASONS = {
     502: "Bad Gateway",
     503: "Service Unavailable",
 }
+
+
+def status_line(status: int) -> str:
+    """``200 OK``: the status line of an answer, for every WSGI app of the sandbox."""
+    return f"{status} {_REASONS.get(status, 'Status')}"
 
 
 def classify(environ: dict[str, Any], body: bytes) -> AwsRequest:

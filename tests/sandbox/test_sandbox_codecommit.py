@@ -10,8 +10,8 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from bluegreen.sandbox.codecommit import CodeCommit
 from bluegreen.sandbox.server import start_sandbox
+from bluegreen.sandbox.services.codecommit import CodeCommit
 
 SIGV4 = "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/codecommit/aws4_request, SignedHeaders=host, Signature=0"
 TASKDEF = json.dumps(

@@ -11,7 +11,7 @@ import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from bluegreen.sandbox.codedeploy import BUILTIN_CONFIGS, CodeDeploy
+from bluegreen.sandbox.services.codedeploy import BUILTIN_CONFIGS, CodeDeploy
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bluegreen.sandbox.eventpattern import InvalidEventPattern, matches
+from bluegreen.sandbox.services.events.pattern import InvalidEventPattern, matches
 
 EVENT = {
     "version": "0",

@@ -11,7 +11,7 @@ import pytest
 from botocore.config import Config
 
 from bluegreen.sandbox.seed import PRIVATE_SUBNET_NAME
-from bluegreen.sandbox.tagging import arn_type
+from bluegreen.sandbox.services.tagging import arn_type
 
 STACK = {"Key": "bluegreen:stack", "Value": "rgt"}
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .wire import AwsError, AwsRequest, Response, json_response
+from ..wire import AwsError, AwsRequest, Response, json_response
 
 log = logging.getLogger("bluegreen.sandbox.tagging")
 

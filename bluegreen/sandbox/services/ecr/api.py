@@ -22,10 +22,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from .clients import MotoClients
-from .events import EventBus
+from ...clients import MotoClients
+from ...wire import AwsError, AwsRequest, Response, json_response
+from ..events import EventBus
 from .registry import Registry, RegistryError, StoredManifest
-from .wire import AwsError, AwsRequest, Response, json_response
 
 TOKEN_LIFETIME_S = 12 * 3600
 

@@ -1,7 +1,7 @@
 """CodeCommit, owned by the sandbox (moto 5.2 only has create/get/delete repository).
 
 Repositories, branches and content-addressed commits (real git object ids, see
-:mod:`bluegreen.sandbox.gitobjects`); persisted under ``<state_dir>/codecommit`` when the sandbox has a state
+:mod:`.gitobjects`); persisted under ``<state_dir>/codecommit`` when the sandbox has a state
 directory. Errors carry the exception names and messages of the CodeCommit API reference.
 Every branch change calls ``on_reference_change(detail)`` (the EventBridge event detail).
 """
@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...wire import AwsError, AwsRequest, Response, json_response, unknown_operation
 from .gitobjects import FILE_MODES, MODE_NAMES, Entry, ObjectStore, Person
-from .wire import AwsError, AwsRequest, Response, json_response, unknown_operation
 
 _REPO_NAME_RE = re.compile(r"^[\w.-]{1,100}$")
 _COMMIT_ID_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -167,9 +167,9 @@ class CodeCommit:
     def handle(self, req: AwsRequest) -> Response | None:
         op = self._ops.get(req.operation or "")
         if op is None:
-            from .router import _operation_names
+            from ...router import operation_names
 
-            if req.operation in _operation_names("codecommit"):
+            if req.operation in operation_names("codecommit"):
                 return None  # a real operation the sandbox does not own: moto's answer
             raise unknown_operation(req)
         params = _Params(req.json_body())

@@ -10,8 +10,6 @@ digest) and emits the ``ECR Image Action`` PUSH/SUCCESS event.
 Blobs are content-addressed files under ``<state_dir>/registry``; uploads are streamed to disk.
 """
 
-
-
 from __future__ import annotations
 
 import base64
@@ -28,6 +26,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from ...wire import status_line
 
 log = logging.getLogger("bluegreen.sandbox.registry")
 
@@ -187,11 +187,9 @@ class Registry:
         method: str = "GET",
         length: int | None = None,
     ) -> Iterable[bytes]:
-        from .wire import _REASONS
-
         hs = [("Docker-Distribution-API-Version", "registry/2.0"), *list(headers or [])]
         hs.append(("Content-Length", str(len(body) if length is None else length)))
-        start_response(f"{status} {_REASONS.get(status, 'Status')}", hs)
+        start_response(status_line(status), hs)
         return [] if method == "HEAD" else [body]
 
     def _error(self, start_response: StartResponse, err: RegistryError, method: str) -> Iterable[bytes]:
@@ -224,10 +222,8 @@ class Registry:
             ("Docker-Content-Digest", digest),
             ("ETag", f'"{digest}"'),
         ]
-        from .wire import _REASONS
-
         hs = [("Docker-Distribution-API-Version", "registry/2.0"), *headers, ("Content-Length", str(size))]
-        start_response(f"200 {_REASONS[200]}", hs)
+        start_response(status_line(200), hs)
         if method == "HEAD":
             return []
         return _file_chunks(path)

@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from .wire import AwsError, AwsRequest, Response, json_response
+from ..wire import AwsError, AwsRequest, Response, json_response
 
 _NAME_RE = re.compile(r"^.{1,100}$", re.S)
 

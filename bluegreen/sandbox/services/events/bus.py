@@ -2,7 +2,7 @@
 
 ``EventBus.emit()`` builds an event in EventBridge's envelope, reads the enabled rules of the
 default bus from moto (``list_rules`` / ``list_targets_by_rule``), matches each pattern with
-:mod:`bluegreen.sandbox.eventpattern` and records every matched target in ``event_log``. Targets that are
+:mod:`.pattern` and records every matched target in ``event_log``. Targets that are
 CodePipeline pipelines are handed to ``pipeline_start_hook`` (part 1 only records the request).
 """
 
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import eventpattern
-from .clients import MotoClients
+from ...clients import MotoClients
+from .pattern import InvalidEventPattern, matches
 
 log = logging.getLogger("bluegreen.sandbox.events")
 
@@ -109,8 +109,8 @@ class EventBus:
             if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                 continue
             try:
-                hit = eventpattern.matches(rule["EventPattern"], event)
-            except (eventpattern.InvalidEventPattern, json.JSONDecodeError, TypeError, ValueError):
+                hit = matches(rule["EventPattern"], event)
+            except (InvalidEventPattern, json.JSONDecodeError, TypeError, ValueError):
                 log.warning("rule %s has a pattern the sandbox cannot evaluate", rule.get("Name"))
                 continue
             if not hit:
