@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bluegreen.aws.session import AwsSession, Identity
+from bluegreen.aws.target import Connection
 from bluegreen.model.draft import Draft
 
 STEPS = ("Target", "Image", "Task", "AppSpec", "Source", "Network", "Cluster", "CodeDeploy", "Pipeline",
@@ -18,10 +20,8 @@ STEPS = ("Target", "Image", "Task", "AppSpec", "Source", "Network", "Cluster", "
 class WizardContext:
     draft: Draft
     sandbox_requested: bool = True
-    session: Any = None  # bluegreen.aws.session.AwsSession once the target is confirmed
-    identity: Any = None  # bluegreen.aws.session.Identity
-    sandbox: Any = None  # bluegreen.sandbox.server.SandboxHandle when we started one
-    sandbox_error: str = ""
+    connection: Connection | None = None  # once the target answered; closing it stops our sandbox
+    identity: Identity | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     build_events: list[Any] = field(default_factory=list)  # background image build/push
@@ -41,7 +41,22 @@ class WizardContext:
         with self.lock:
             return self.cache.get(key)
 
+    @property
+    def session(self) -> AwsSession | None:
+        return self.connection.session if self.connection is not None else None
+
+    def adopt(self, session: AwsSession | None, where: str = "") -> None:
+        """Use a session made elsewhere (a test's sandbox; None: no target): nothing to stop
+        when it closes."""
+        self.disconnect()
+        if session is not None:
+            self.connection = Connection(session, where or f"endpoint {session.target.endpoint_url or 'AWS'}")
+
+    def disconnect(self) -> None:
+        """Forget the target; a sandbox this wizard started stops."""
+        connection, self.connection, self.identity = self.connection, None, None
+        if connection is not None:
+            connection.close()
+
     def close(self) -> None:
-        if self.sandbox is not None:
-            self.sandbox.stop()
-            self.sandbox = None
+        self.disconnect()

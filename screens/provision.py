@@ -24,6 +24,8 @@ from textual.message import Message
 from textual.widgets import Button, Static
 from textual.worker import get_current_worker
 
+from bluegreen.engine.runner import RunResult
+from bluegreen.engine.stack import Outputs
 from screens.base import StepScreen
 from screens.review import PLAN_KEY
 from screens.widgets.resource_tree import ResourceTree
@@ -34,11 +36,12 @@ SANDBOX_LB = ("not reachable yet: the sandbox's load balancer data plane arrives
 
 
 class ApplyFinished(Message):
-    """`result` is the engine's RunResult, or None with `error` set when apply crashed."""
+    """`result` is the engine's RunResult (with the stack's outputs when it succeeded), or None
+    with `error` set when apply crashed."""
 
-    def __init__(self, result: Any, lb_dns: str, error: str = "") -> None:
+    def __init__(self, result: RunResult | None, outputs: Outputs | None, error: str = "") -> None:
         super().__init__()
-        self.result, self.lb_dns, self.error = result, lb_dns, error
+        self.result, self.outputs, self.error = result, outputs, error
 
 
 class LbChecked(Message):
@@ -148,8 +151,8 @@ class ProvisionScreen(StepScreen):
     # -- apply ---------------------------------------------------------------------
 
     def where(self) -> str:
-        session = self.context.session
-        if session is not None and session.target.is_sandbox:
+        connection = self.context.connection
+        if connection is not None and connection.is_sandbox:
             return "the local sandbox"
         return f"AWS {self.draft.config.region}"
 
@@ -171,22 +174,21 @@ class ProvisionScreen(StepScreen):
 
     @work(exclusive=True, group="apply")
     async def run_apply(self) -> None:
-        from bluegreen.engine import runner
-        from bluegreen.engine.context import Context
-        from bluegreen.engine.graph import build_nodes
+        from bluegreen.engine.stack import Stack
 
-        config = self.draft.config
+        session = self.context.session
+        assert session is not None  # on_mount checked it
         tree = self.query_one(ResourceTree)
-        # The tree's listener posts a message: safe from the image build's thread too.
-        ctx = Context(self.context.session, config, on_event=tree.listener, base_dir=self.context.base_dir)
+        stack = Stack(session, self.draft.config, base_dir=self.context.base_dir)
         try:
-            result = await runner.apply(ctx, build_nodes(config))
+            # The tree's listener posts a message: safe from the image build's thread too.
+            applied = await stack.apply(tree.listener)
         except Exception as exc:  # not a node's failure (those are events): a crash of the run
             if not get_current_worker().is_cancelled:
-                self.post_message(ApplyFinished(None, "", f"{type(exc).__name__}: {exc}"))
+                self.post_message(ApplyFinished(None, None, f"{type(exc).__name__}: {exc}"))
             return
         # Posted to the tree, after every event of the run: handled once the tree has them all.
-        tree.post_message(ApplyFinished(result, str(ctx.get("lb.dns") or "")))
+        tree.post_message(ApplyFinished(applied.run, applied.outputs))
 
     def on_apply_finished(self, message: ApplyFinished) -> None:
         message.stop()
@@ -202,7 +204,7 @@ class ProvisionScreen(StepScreen):
             self.status(f"[red]Stopped: {escape(why)}. Fix the cause shown below, then Retry (ctrl+r).[/red]")
             self.query_one("#retry", Button).focus()
             return
-        self.show_done(message.result, message.lb_dns)
+        self.show_done(message.result, message.outputs)
 
     def note_created(self) -> None:
         """Remember what this screen created: on a retry those show as already in place."""
@@ -225,18 +227,17 @@ class ProvisionScreen(StepScreen):
 
     # -- the end: check the URL, then the summary ----------------------------------
 
-    def show_done(self, result: Any, lb_dns: str) -> None:
+    def show_done(self, result: RunResult, outputs: Outputs | None) -> None:
         """Success: the summary, and the load balancer check in a thread."""
         self.result = result
         self.note_created()
-        lb = self.draft.config.load_balancer
-        self.lb_url = f"http://{lb_dns}:{lb.production_port}/" if lb_dns else ""
+        self.lb_url = outputs.production_url if outputs is not None else ""
         self.status(f"[green]✓ Stack [b]{self.draft.config.name}[/b] is in place on {self.where()} "
                     f"({result.seconds:.1f}s).[/green]")
         done = self.query_one("#next", Button)
         done.disabled = False
         self.set_class(True, "-summary")
-        sandbox = self.context.session is not None and self.context.session.target.is_sandbox
+        sandbox = self.context.connection is not None and self.context.connection.is_sandbox
         self.query_one("#recheck", Button).display = not sandbox  # its made-up name is never asked
         self.paint_summary()
         done.focus()
@@ -250,8 +251,8 @@ class ProvisionScreen(StepScreen):
             return
         self.check = None
         self.paint_summary()
-        session = self.context.session
-        self.check_lb(self.lb_url, session is not None and session.target.is_sandbox)
+        connection = self.context.connection
+        self.check_lb(self.lb_url, connection is not None and connection.is_sandbox)
 
     @work(thread=True, exclusive=True, group="lb-check")
     def check_lb(self, url: str, sandbox: bool) -> None:
@@ -292,9 +293,11 @@ class ProvisionScreen(StepScreen):
             line("HTTP check", f"{'✓' if ok else '✗'} {text}", "green" if ok else "yellow")
         line("Pipeline", f"{config.pipeline.name}: runs on a push of {config.image.repository}:"
                          f"{config.image.tag} to ECR, or a commit to the source")
-        sandbox = self.context.session is not None and self.context.session.target.is_sandbox
+        connection = self.context.connection
+        sandbox = connection is not None and connection.is_sandbox
         file = self.draft.path or Path("bluegreen.yaml")
-        push = f"push an image to deploy: bluegreen push -f {file}" + (" --sandbox" if sandbox else "")
+        command = f"bluegreen push -f {file}"
+        push = "push an image to deploy: " + (connection.command_hint(command) if connection else command)
         if self.draft.path is None or self.draft.dirty:
             push += " (export the config first: ctrl+e)"
         line("Next", push, "bold cyan")

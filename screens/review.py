@@ -104,8 +104,8 @@ class ReviewScreen(StepScreen):
         self.run_plan()
 
     def where(self) -> str:
-        session = self.context.session
-        if session is not None and session.target.is_sandbox:
+        connection = self.context.connection
+        if connection is not None and connection.is_sandbox:
             return "the local sandbox"
         return f"AWS ({self.draft.config.region})"
 
@@ -113,20 +113,19 @@ class ReviewScreen(StepScreen):
     async def run_plan(self) -> None:
         # Async worker on the loop: the engine sends each boto3 call to a thread itself.
         from bluegreen.aws.discovery import describe_problem
-        from bluegreen.engine import runner
-        from bluegreen.engine.context import Context
-        from bluegreen.engine.graph import build_nodes
+        from bluegreen.engine.stack import Stack
 
-        config = self.draft.config
+        session = self.context.session
+        assert session is not None  # action_replan checked it
         try:
-            rows = await runner.plan(Context(self.context.session, config, base_dir=self.context.base_dir),
-                                     build_nodes(config))
+            plan = await Stack(session, self.draft.config, base_dir=self.context.base_dir).plan()
         except Exception as exc:
             self.planning, self.plan_error = False, describe_problem(exc)
             self.query_one(PlanTable).show_message(
                 Text(f"The plan failed: {self.plan_error}  (ctrl+r plans again)", style="red"))
             self.refresh_apply()
             return
+        rows = plan.rows
         self.show_plan(rows)
 
     def show_plan(self, rows: Sequence[Any]) -> None:

@@ -9,22 +9,26 @@ shown (account and ARN) before Next is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
 
+from bluegreen.aws.session import Identity
+from bluegreen.aws.target import Connection
 from screens.base import StepScreen
 from screens.widgets.field import ConfigField
 
 
 class TargetReady(Message):
-    def __init__(self, session: Any, identity: Any, where: str, error: str = "") -> None:
+    """`connection` and `identity`, or None and a one-line `error`."""
+
+    def __init__(self, connection: Connection | None, identity: Identity | None, error: str = "") -> None:
         super().__init__()
-        self.session, self.identity, self.where, self.error = session, identity, where, error
+        self.connection, self.identity, self.error = connection, identity, error
 
 
 def aws_profiles() -> list[str]:
@@ -78,8 +82,8 @@ class TargetScreen(StepScreen):
         super().on_mount()
         self.set_class(not self.context.sandbox_requested, "-aws")
         self.load_profiles()
-        if self.context.session is not None:
-            self.show_ready(self.context.identity, self.context.recall("target.where") or "")
+        if self.context.connection is not None and self.context.identity is not None:
+            self.show_ready(self.context.connection, self.context.identity)
         else:
             # after the first paint: importing boto3 (and moto) must not delay the first keys
             self.call_after_refresh(self.connect)
@@ -95,13 +99,13 @@ class TargetScreen(StepScreen):
     def where_changed(self, event: RadioSet.Changed) -> None:
         self.context.sandbox_requested = event.pressed.id == "use-sandbox"
         self.set_class(not self.context.sandbox_requested, "-aws")
-        self.context.session = None
+        self.context.disconnect()
         self.connect()
 
     @on(Select.Changed, "#profile")
     def profile_changed(self) -> None:
         if not self.context.sandbox_requested:
-            self.context.session = None
+            self.context.disconnect()
             self.connect()
 
     def connect(self) -> None:
@@ -109,77 +113,46 @@ class TargetScreen(StepScreen):
         status = self.query_one("#status", Static)
         if self.context.sandbox_requested:
             status.update("[yellow]⠿ starting the local sandbox…[/yellow]")
-            self.start_sandbox(self.draft.config.region)
+            self.open_target(True, None, self.draft.config.region)
         else:
             status.update("[yellow]⠿ checking your AWS credentials…[/yellow]")
             profile = self.query_one("#profile", Select).value
-            self.check_aws(None if profile is Select.NULL else str(profile), self.draft.config.region)
+            self.open_target(False, None if profile is Select.NULL else str(profile), self.draft.config.region)
 
     @work(thread=True, exclusive=True, group="target")
-    def start_sandbox(self, region: str) -> None:
-        """Use a sandbox already answering on the default port, else start one there (so
-        that `bluegreen push --sandbox` in another terminal reaches it while the wizard is
-        open), else on any free port."""
-        from bluegreen.aws.session import AwsSession, Target
-        from bluegreen.sandbox.process import free_port, spawn_sandbox
-        from bluegreen.sandbox.server import sandbox_region
+    def open_target(self, sandbox: bool, profile: str | None, region: str) -> None:
+        """The same connect() as the CLI's: a sandbox already answering on the default
+        endpoint is used (so `bluegreen push --sandbox` in another terminal reaches the same
+        one), else one is started there in a child process (in this process its request
+        handling would stall the screen) for as long as the wizard runs."""
+        from bluegreen.aws.target import connect, describe_failure
 
-        default = "http://127.0.0.1:4599"
+        self.context.disconnect()  # a sandbox of ours for another region: the stack's region decides
         try:
-            if self.context.sandbox is not None and self.context.sandbox.region != region:
-                self.context.close()  # ours, for another region: the stack's region decides
-            served = sandbox_region(default) if self.context.sandbox is None else None
-            if self.context.sandbox is not None:
-                url = self.context.sandbox.endpoint_url
-            elif served is not None:
-                if served != region:
-                    self.post_message(TargetReady(None, None, "", (
-                        f"the sandbox running at {default} serves {served}, not {region}: set the region "
-                        f"below to {served}, or stop that sandbox and press Next")))
-                    return
-                url = default
-            else:
-                # a child process: in this one, its request handling would stall the screen
-                try:
-                    self.context.sandbox = spawn_sandbox(port=4599, region=region)
-                except OSError:  # the port is taken by something else
-                    self.context.sandbox = spawn_sandbox(port=free_port(), region=region)
-                url = self.context.sandbox.endpoint_url
-            session = AwsSession(Target(endpoint_url=url, region=region))
-            identity = session.identity()
+            connection = connect(sandbox, region, profile=profile, runner="process")
         except Exception as exc:
-            self.post_message(TargetReady(None, None, "", f"the sandbox did not start: {exc}"))
+            self.post_message(TargetReady(None, None, describe_failure(exc)))
             return
-        self.post_message(TargetReady(session, identity, f"local sandbox at {url}"))
-
-    @work(thread=True, exclusive=True, group="target")
-    def check_aws(self, profile: str | None, region: str) -> None:
-        from bluegreen.aws.session import AwsSession, Target
-        from bluegreen.errors import Failed
-
         try:
-            session = AwsSession(Target(profile=profile, region=region))
-            identity = session.identity()
-        except Failed as exc:
-            self.post_message(TargetReady(None, None, "", str(exc)))
-            return
+            identity = connection.identity()
         except Exception as exc:
-            self.post_message(TargetReady(None, None, "", f"{type(exc).__name__}: {exc}"))
+            connection.close()
+            self.post_message(TargetReady(None, None, describe_failure(exc)))
             return
-        self.post_message(TargetReady(session, identity, f"AWS profile {profile or 'default'}"))
+        self.post_message(TargetReady(connection, identity))
 
     def on_target_ready(self, event: TargetReady) -> None:
         self.connecting = False
-        if event.error:
-            self.query_one("#status", Static).update(f"[red]✗ {event.error}[/red]")
+        if event.connection is None or event.identity is None:
+            self.query_one("#status", Static).update(f"[red]✗ {escape(event.error)}[/red]")
             return
-        self.context.session, self.context.identity = event.session, event.identity
-        self.context.remember("target.where", event.where)
-        self.show_ready(event.identity, event.where)
+        self.context.connection, self.context.identity = event.connection, event.identity
+        self.show_ready(event.connection, event.identity)
 
-    def show_ready(self, identity: Any, where: str) -> None:
+    def show_ready(self, connection: Connection, identity: Identity) -> None:
+        note = f"\n[yellow]{escape(connection.note)}[/yellow]" if connection.note else ""
         self.query_one("#status", Static).update(
-            f"[green]✓ {where}[/green]  account {identity.account}  [dim]{identity.arn}[/dim]")
+            f"[green]✓ {connection.where}[/green]  account {identity.account}  [dim]{identity.arn}[/dim]{note}")
         self.refresh_problems()
 
     # -- open an existing config ---------------------------------------------------
@@ -213,19 +186,19 @@ class TargetScreen(StepScreen):
 
     def problems(self) -> list[str]:
         out = super().problems()
-        if self.context.session is None:
+        if self.context.connection is None:
             out.append("the target is not ready yet (see the status line)")
         return out
 
     connecting = False
 
     def action_next(self) -> None:
-        session = self.context.session
-        stale = session is not None and session.region != self.draft.config.region
-        if stale or (session is None and not self.connecting):
+        connection = self.context.connection
+        stale = connection is not None and connection.region != self.draft.config.region
+        if stale or (connection is None and not self.connecting):
             # the region changed after connecting, or the last attempt failed: (re)connect in
             # the stack's region; Next is refused until it is ready
-            self.context.session = None
+            self.context.disconnect()
             self.connect()
         super().action_next()
 

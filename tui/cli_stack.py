@@ -141,9 +141,9 @@ def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str |
     if not yes:
         _confirm(f"Delete every resource of stack {config.name!r} in {config.region}?",
                  "destroy deletes resources", as_json)
-    with connection(sandbox, profile, region, config.region, concurrency, _say(as_json)) as made:
-        with progress(f"Destroying stack {config.name} ({config.region})", as_json) as show:
-            result = asyncio.run(_stack(made, config, config_file, concurrency).destroy(show))
+    with (connection(sandbox, profile, region, config.region, concurrency, _say(as_json)) as made,
+          progress(f"Destroying stack {config.name} ({config.region})", as_json) as show):
+        result = asyncio.run(_stack(made, config, config_file, concurrency).destroy(show))
     if result.leftovers:
         click.echo("still tagged with this stack (delete by hand, or run destroy again):", err=True)
         for arn in result.leftovers:

@@ -6,6 +6,7 @@ a run context or reads a node's private values. Results are typed and immutable.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,17 @@ class Outputs:
     pipeline: str
     watched_image: str  # repository:tag whose push starts the pipeline
 
+    @classmethod
+    def of(cls, config: Config, load_balancer_dns: str) -> Outputs:
+        lb, image, dns = config.load_balancer, config.image, load_balancer_dns
+        return cls(
+            load_balancer_dns=dns,
+            production_url=f"http://{dns}:{lb.production_port}/" if dns else "",
+            test_url=f"http://{dns}:{lb.test_port}/" if dns else "",
+            pipeline=config.pipeline.name,
+            watched_image=f"{image.repository}:{image.tag}",
+        )
+
 
 @dataclass(frozen=True)
 class Applied:
@@ -99,13 +111,12 @@ class Stack:
         """Create or update everything (idempotent; a re-run resumes)."""
         ctx = self._context(on_event)
         result = await runner.apply(ctx, build_nodes(self.config), self.concurrency)
-        return Applied(result, self._outputs(str(ctx.get("lb.dns") or "")) if result.ok else None)
+        dns = str(ctx.get("lb.dns") or "")
+        return Applied(result, Outputs.of(self.config, dns) if result.ok else None)
 
     async def destroy(self, on_event: Listener = ignore) -> Destroyed:
         """Delete everything tagged with the stack, in reverse order; list what is left."""
         result = await runner.destroy(self._context(on_event), build_nodes(self.config), self.concurrency)
-        import asyncio
-
         left = await asyncio.to_thread(leftovers, self.session, self.config.name)
         return Destroyed(result, tuple(left))
 
@@ -116,13 +127,3 @@ class Stack:
         from bluegreen.images.build_push import build_and_push
 
         return build_and_push(self.session, self.config, on_event=on_event, tag=tag, base_dir=self.base_dir)
-
-    def _outputs(self, dns: str) -> Outputs:
-        lb, image = self.config.load_balancer, self.config.image
-        return Outputs(
-            load_balancer_dns=dns,
-            production_url=f"http://{dns}:{lb.production_port}/" if dns else "",
-            test_url=f"http://{dns}:{lb.test_port}/" if dns else "",
-            pipeline=self.config.pipeline.name,
-            watched_image=f"{image.repository}:{image.tag}",
-        )

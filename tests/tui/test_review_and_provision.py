@@ -17,6 +17,7 @@ from support.pilot import until
 
 from bluegreen.aws.session import AwsSession, Identity, Target
 from bluegreen.engine.runner import PlanRow, RunResult
+from bluegreen.engine.stack import Outputs
 from bluegreen.events import NodeDone, NodeFailed, NodeProgress, NodeSkipped, NodeStarted, RunFinished
 from bluegreen.model.configfile import load_text
 from bluegreen.model.draft import Draft
@@ -57,7 +58,7 @@ def draft(name: str, **sections: Any) -> Draft:
 
 def app_for(the_draft: Draft, session: AwsSession | None) -> BlueGreenApp:
     app = BlueGreenApp(the_draft, sandbox=True, auto_start=False)
-    app.context.session = session
+    app.context.adopt(session)
     if session is not None:
         app.context.identity = session.identity()
     return app
@@ -272,7 +273,7 @@ def test_check_url_sends_nothing_for_a_sandbox_dns_name(monkeypatch: pytest.Monk
 # -- snapshots (fixed rows and events; nothing asks AWS) -------------------------------
 
 IDENTITY = Identity("123456789012", "arn:aws:iam::123456789012:user/demo", "AIDADEMO")
-SANDBOX_TARGET = Target(endpoint_url="http://127.0.0.1:1", region=REGION)  # never called: no autostart/plan
+SANDBOX_TARGET = Target(endpoint_url="http://127.0.0.1:4599", region=REGION)  # the default endpoint; never called (no autostart/plan)
 
 
 def plan_rows(conflict: bool) -> list[PlanRow]:
@@ -304,8 +305,8 @@ def plan_rows(conflict: bool) -> list[PlanRow]:
 
 def snapshot_app(session: AwsSession | None = None) -> BlueGreenApp:
     app = BlueGreenApp(draft("demo", image={"repository": "demo"}), sandbox=True, auto_start=False)
+    app.context.adopt(session)
     app.context.identity = IDENTITY
-    app.context.session = session
     return app
 
 
@@ -387,9 +388,10 @@ def provision_snapshot(stage: str) -> tuple[BlueGreenApp, Callable[[Any], Any]]:
         now[0] = 100.0
         if stage == "failed":
             screen.post_message(ApplyFinished(RunResult(False, [], ["iam.role.pipeline"], ["codepipeline.pipeline"],
-                                                        14.1), ""))
+                                                        14.1), None))
         elif stage == "done":
-            screen.show_done(RunResult(True, [], [], [], 15.2), "demo-alb-1.us-east-1.elb.amazonaws.com")
+            screen.show_done(RunResult(True, [], [], [], 15.2),
+                             Outputs.of(app.context.draft.config, "demo-alb-1.us-east-1.elb.amazonaws.com"))
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -87,7 +87,7 @@ def make_app(cache: dict[str, Any] | None = None, session: Any = None, draft: Dr
     options.setdefault("auto_start", False)
     app = BlueGreenApp(draft or Draft.new(), sandbox=True, **options)
     app.context.cache.update(CACHE if cache is None else cache)
-    app.context.session = session
+    app.context.adopt(session)
     return app
 
 

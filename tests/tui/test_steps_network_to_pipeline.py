@@ -68,7 +68,7 @@ CACHE: dict[str, Any] = {
 def make_app(cache: dict[str, Any] | None = None, session: Any = None) -> BlueGreenApp:
     app = BlueGreenApp(Draft.new(), sandbox=True, auto_start=False)
     app.context.cache.update(CACHE if cache is None else cache)
-    app.context.session = session
+    app.context.adopt(session)
     return app
 
 

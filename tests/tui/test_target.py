@@ -10,6 +10,8 @@ from support.pilot import until
 from textual.widgets import Button, Input, Static
 
 from bluegreen.aws.session import Identity
+from bluegreen.aws.target import Connection
+from bluegreen.sandbox.server import probe
 from screens.target import TargetScreen
 from tui.app import BlueGreenApp
 
@@ -29,9 +31,10 @@ async def test_the_sandbox_boots_in_the_background_and_next_waits_for_it() -> No
         await until(pilot, lambda: app.context.session is not None)
         assert "✓ local sandbox at http://127.0.0.1:" in status_text(app)
         assert "account 123456789012" in status_text(app)
-        sandbox = app.context.sandbox
-    if sandbox is not None:  # we started it: leaving the app stopped it
-        assert sandbox.process.poll() is not None
+        connection = app.context.connection
+        assert connection is not None
+    if connection.started_sandbox:  # we started it: leaving the app stopped it
+        assert not probe(str(connection.endpoint_url))
 
 
 async def test_a_bad_stack_name_is_refused_as_typed_and_blocks_next() -> None:
@@ -79,9 +82,8 @@ def test_snapshot_target(snap_compare: Any) -> None:
 
     async def run_before(pilot: Any) -> None:
         context = app.context
-        context.session = object()
+        context.connection = Connection(object(), "local sandbox at http://127.0.0.1:4599")  # type: ignore[arg-type]
         context.identity = Identity("123456789012", "arn:aws:sts::123456789012:user/moto", "AKIA")
-        context.remember("target.where", "local sandbox at http://127.0.0.1:4599")
         await app.push_screen(TargetScreen(context))
         await pilot.pause()
         for cursor in app.screen.query(Input):
