@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Outcome = Literal["created", "updated", "in_sync", "deleted", "absent"]
@@ -76,25 +76,33 @@ class RunFinished(Event):
 
 
 @dataclass(frozen=True)
-class BuildStep(Event):
+class ImageEvent(Event):
+    """A build or push event. `node` is the id of the node that builds and pushes during an
+    apply ("ecr.image"), so a progress tree can show it on that row; "" outside a run."""
+
+    node: str = field(default="", kw_only=True)
+
+
+@dataclass(frozen=True)
+class BuildStep(ImageEvent):
     step: int
     total: int
     text: str  # the Dockerfile instruction
 
 
 @dataclass(frozen=True)
-class BuildLog(Event):
+class BuildLog(ImageEvent):
     line: str
 
 
 @dataclass(frozen=True)
-class BuildDone(Event):
+class BuildDone(ImageEvent):
     image_id: str
     tag: str
 
 
 @dataclass(frozen=True)
-class PushProgress(Event):
+class PushProgress(ImageEvent):
     layer: str
     status: str  # "Preparing", "Pushing", "Pushed", "Layer already exists"
     current: int
@@ -102,7 +110,7 @@ class PushProgress(Event):
 
 
 @dataclass(frozen=True)
-class PushDone(Event):
+class PushDone(ImageEvent):
     repository_uri: str
     tag: str
     digest: str
