@@ -20,7 +20,9 @@ from .clients import TEST_ACCESS_KEY, TEST_SECRET_KEY, MotoClients
 from .forward import InProcessMoto, MotoForwarder
 from .httpserver import StoppableServer
 from .router import HEALTH_PATH, Router
-from .seed import RegionSeeder, SeedResult, enable_managed_policies, seed_network
+from .seed import RegionSeeder
+from .services.ec2 import SeedResult, seed_network
+from .services.iam import enable_managed_policies
 
 log = logging.getLogger("sandbox")
 
@@ -255,10 +257,19 @@ def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
 
 
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
-    """Owned services and checks, each in its own module."""
+    """Each service's handlers on the router, in the order they run for a request: checks before
+    the service's own operations, corrections of moto's answers last."""
     from .services.codecommit import CodeCommit
+    from .services.codedeploy import CodeDeploy, CodeDeployChecks
+    from .services.codepipeline import CodePipelineChecks
+    from .services.ec2 import Ec2Realism
+    from .services.ecr import EcrHandler, MotoEcrGate, Registry
+    from .services.ecs import EcsChecks, EcsRealism
+    from .services.elbv2 import Elbv2Realism
     from .services.events import EventBus
+    from .services.tagging import Tagging
 
+    router = handle.router
     bus = EventBus(handle.clients, handle.account_id, handle.region)
     handle.event_log = bus.event_log
     handle.pipeline_starts = bus.pipeline_starts
@@ -276,35 +287,29 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
         handle.account_id, handle.region, handle.state_dir, on_reference_change=on_reference
     )
     handle.services["codecommit"] = codecommit
-    handle.router.add("codecommit", codecommit)
-
-    from .services.ecr import EcrHandler, MotoEcrGate, Registry
+    router.add("codecommit", codecommit)
 
     gate = MotoEcrGate(handle.clients, bus)
     registry = Registry(handle.state_dir / "registry", gate, handle.registry_host, handle.account_id)
     stoppers.append(registry.close)
     handle.services["registry"] = registry
-    handle.router.registry = registry
-    handle.router.add("ecr", EcrHandler(registry, handle.account_id, handle.region, gate))
+    router.registry = registry
+    router.add("ecr", EcrHandler(registry, handle.account_id, handle.region, gate))
 
-    from .checks import CodeDeployChecks, CodePipelineChecks, EcsChecks
-
-    handle.router.add("ecs", EcsChecks(handle.clients))
-    handle.router.add("codedeploy", CodeDeployChecks(handle.clients))
-    handle.router.add("codepipeline", CodePipelineChecks(handle.clients))
-
-    from . import realism
-    from .services.codedeploy import CodeDeploy
-    from .services.tagging import Tagging
+    router.add("ecs", EcsChecks(handle.clients))
+    router.add("ecs", EcsRealism(handle.account_id, handle.region))
 
     codedeploy = CodeDeploy(handle.account_id, handle.region)
     handle.services["codedeploy"] = codedeploy
-    handle.router.add("codedeploy", codedeploy)
+    router.add("codedeploy", CodeDeployChecks(handle.clients))
+    router.add("codedeploy", codedeploy)
+
+    router.add("codepipeline", CodePipelineChecks(handle.clients))
+    router.add("ec2", Ec2Realism(handle.account_id, handle.region))
+    router.add("elasticloadbalancing", Elbv2Realism())
 
     tagging = Tagging(handle.account_id, handle.region)
     tagging.add_source(codedeploy.tags_by_arn)
     tagging.add_source(lambda r: codecommit.tags_by_arn() if r == codecommit.region else {})
     handle.services["tagging"] = tagging
-    handle.router.add("tagging", tagging)
-
-    realism.install(handle.router, handle.account_id, handle.region)
+    router.add("tagging", tagging)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.config import Config
 
-from bluegreen.sandbox.seed import PRIVATE_SUBNET_NAME
+from bluegreen.sandbox.services.ec2 import PRIVATE_SUBNET_NAME
 from bluegreen.sandbox.services.tagging import arn_type
 
 STACK = {"Key": "bluegreen:stack", "Value": "rgt"}

@@ -12,7 +12,11 @@ account and region, the objects ``create_application``/``create_deployment_group
 - ``TagResource``/``UntagResource``/``ListTagsForResource`` with the errors AWS gives for a bad or
   unknown ARN (moto tags any string).
 
-Errors carry the exception names of the CodeDeploy API reference.
+:class:`CodeDeployChecks` refuses, before moto sees it, a ``CreateDeploymentGroup`` or
+``UpdateDeploymentGroup`` naming target groups or listeners that do not exist
+(``InvalidTargetGroupPairException``).
+
+Errors carry the exception names AWS answers with.
 """
 
 # ruff: noqa: E501  (AWS's error messages are kept verbatim, one string each)
@@ -27,7 +31,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from ..clients import MotoClients
 from ..wire import AwsError, AwsRequest, Response, json_response
+from .common import Handler, error_code, json_body_or_none
 
 _NAME_RE = re.compile(r"^.{1,100}$", re.S)
 
@@ -117,6 +125,62 @@ def _config_missing(name: str) -> AwsError:
         "DeploymentConfigDoesNotExistException",
         f"The deployment configuration {name} does not exist with the user or AWS account.",
     )
+
+
+class CodeDeployChecks(Handler):
+    """Refuses a deployment group whose target groups or listeners do not exist (moto stores any
+    name), before moto or :class:`CodeDeploy` sees it."""
+
+    def __init__(self, clients: MotoClients) -> None:
+        self.clients = clients
+
+    def handle(self, req: AwsRequest) -> Response | None:
+        if req.operation not in ("CreateDeploymentGroup", "UpdateDeploymentGroup"):
+            return None
+        body = json_body_or_none(req)
+        if not body:
+            return None
+        info = body.get("loadBalancerInfo")
+        pairs = info.get("targetGroupPairInfoList") if isinstance(info, dict) else None
+        if not isinstance(pairs, list):
+            return None
+        elbv2 = self.clients.get("elbv2")
+        for pair in pairs:
+            if not isinstance(pair, dict):
+                continue
+            for tg in pair.get("targetGroups") or []:
+                name = tg.get("name") if isinstance(tg, dict) else None
+                if not isinstance(name, str):
+                    continue
+                try:
+                    elbv2.describe_target_groups(Names=[name])
+                except ClientError as exc:
+                    if error_code(exc) not in ("TargetGroupNotFound", "ValidationError"):
+                        raise
+                    raise AwsError(
+                        "InvalidTargetGroupPairException",
+                        f"A target group pair associated with this deployment is not valid: "
+                        f"the target group {name} does not exist.",
+                    ) from exc
+            for route in ("prodTrafficRoute", "testTrafficRoute"):
+                r = pair.get(route)
+                arns = r.get("listenerArns") if isinstance(r, dict) else None
+                for arn in arns if isinstance(arns, list) else []:
+                    if not isinstance(arn, str):
+                        continue
+                    try:
+                        found = elbv2.describe_listeners(ListenerArns=[arn])["Listeners"]
+                    except ClientError as exc:
+                        if error_code(exc) not in ("ListenerNotFound", "ValidationError"):
+                            raise
+                        found = []
+                    if not found:
+                        raise AwsError(
+                            "InvalidTargetGroupPairException",
+                            f"A target group pair associated with this deployment is not valid: "
+                            f"the listener {arn} in {route} does not exist.",
+                        )
+        return None
 
 
 class CodeDeploy:
