@@ -36,8 +36,6 @@ RELEASE_CODES = ("DependencyViolation", "ResourceInUse", "ResourceInUseException
                  "ClusterContainsServicesException", "ClusterContainsTasksException")
 
 
-CHECK_ONLY = ("account", "network.vpc", "network.subnets")
-
 
 @dataclass(frozen=True)
 class PlanRow:
@@ -111,7 +109,7 @@ async def _schedule(nodes: list[Node], run: Callable[[Node], Coroutine[Any, Any,
                     waiting.remove(node_id)
                     skipped.append(node_id)
                     first = by_id[sorted(blockers)[0]]
-                    ctx.emit(NodeSkipped(node_id, f"needs {first.title or first.id}, which did not finish"))
+                    ctx.emit(NodeSkipped(node_id, f"needs {first.title(ctx.config)}, which did not finish"))
                 elif needs[node_id] <= set(done):
                     waiting.remove(node_id)
                     running[asyncio.create_task(run(by_id[node_id]))] = node_id
@@ -142,9 +140,10 @@ async def plan(ctx: Context, nodes: list[Node], concurrency: int = 8) -> list[Pl
     rows: dict[str, PlanRow] = {}
 
     async def run(node: Node) -> None:
+        title = node.title(ctx.config)
         blocked = [d for d in node.deps if d in rows and rows[d].action in ("conflict", "blocked", "error")]
         if blocked:
-            rows[node.id] = PlanRow(node.id, node.title or node.id, "blocked",
+            rows[node.id] = PlanRow(node.id, title, "blocked",
                                     f"after {rows[blocked[0]].title}", "", "")
             return
         try:
@@ -153,11 +152,10 @@ async def plan(ctx: Context, nodes: list[Node], concurrency: int = 8) -> list[Pl
             coming = [rows[d].title for d in node.deps if d in rows and rows[d].action == "create"]
             state = State("create", reason=f"after {', '.join(coming) or 'what it needs'} is created")
         except Exception as exc:
-            code, message, fix = explain(exc, node.title or node.id)
-            rows[node.id] = PlanRow(node.id, node.title or node.id, "error", f"{message} ({code})", "", fix)
+            code, message, fix = explain(exc, title)
+            rows[node.id] = PlanRow(node.id, title, "error", f"{message} ({code})", "", fix)
             return
-        rows[node.id] = PlanRow(node.id, node.title or node.id, state.action, state.reason, state.detail,
-                                state.fix)
+        rows[node.id] = PlanRow(node.id, title, state.action, state.reason, state.detail, state.fix)
 
     await _schedule(nodes, run, ctx)
     return [rows[n.id] for n in nodes if n.id in rows]
@@ -203,6 +201,7 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
 
     async def run(node: Node) -> None:
         started = time.monotonic()
+        title = node.title(ctx.config)
         try:
             guess = await early[node.id]
             unsure = any(d in changed or early[d].result() is None for d in node.deps if d in early)
@@ -212,7 +211,7 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
                 state = State("create", reason="its container was just created")
             else:
                 state = await _call(semaphore, _inspect_in("run", node), ctx)
-            ctx.emit(NodeStarted(node.id, node.title or node.id, _verb(state)))
+            ctx.emit(NodeStarted(node.id, title, _verb(state)))
             if state.action == "conflict":
                 raise _Conflict(state)
             if state.action == "in_sync":
@@ -230,7 +229,7 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
                                 time.monotonic() - started))
             raise
         except Exception as exc:
-            code, message, fix = explain(exc, node.title or node.id)
+            code, message, fix = explain(exc, title)
             ctx.emit(NodeFailed(node.id, code, message, fix, time.monotonic() - started))
             raise
         outcome = {"create": "created", "update": "updated"}.get(state.action, "in_sync")
@@ -250,7 +249,7 @@ async def destroy(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunR
     semaphore = asyncio.Semaphore(concurrency)
     # Teardown still needs to know where things are (the account, the VPC); those nodes
     # own nothing and are not part of the teardown order.
-    checks = [n for n in nodes if n.id in CHECK_ONLY]
+    checks = [n for n in nodes if n.check_only]
     for node in checks:
         try:
             await _call(semaphore, node.inspect, ctx)
@@ -263,13 +262,14 @@ async def destroy(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunR
 
     async def run(node: Node) -> None:
         started = time.monotonic()
-        ctx.emit(NodeStarted(node.id, node.title or node.id, "delete"))
+        title = node.title(ctx.config)
+        ctx.emit(NodeStarted(node.id, title, "delete"))
         try:
             deleted = await _with_backoff(RELEASE_CODES, lambda: _call(semaphore, node.delete, ctx))
         except Pending:
             deleted = False
         except Exception as exc:
-            code, message, fix = explain(exc, node.title or node.id)
+            code, message, fix = explain(exc, title)
             ctx.emit(NodeFailed(node.id, code, message, fix.replace("apply", "destroy"),
                                 time.monotonic() - started))
             raise

@@ -1,7 +1,9 @@
 """Nodes that create nothing: the account, the VPC and the subnets the stack runs in.
 
 They check what the config names exists and fits (public subnets in two zones for an
-internet-facing load balancer), so a plan refuses a bad config before any mutation.
+internet-facing load balancer), so a plan refuses a bad config before any mutation. They
+are plain check-only nodes: nothing to find by name, tag or delete; destroy only inspects
+them for the values the teardown needs (the account id, the VPC id).
 """
 
 from __future__ import annotations
@@ -12,25 +14,28 @@ from bluegreen.engine.nodes.base import Node, State, conflict, in_sync
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 
 class AccountNode(Node):
     id = "account"
-    title = "AWS account"
+    check_only = True
+
+    def title(self, config: Config) -> str:
+        return "AWS account"
 
     def inspect(self, ctx: Context) -> State:
         identity = ctx.session.identity()
-        ctx.put(account_id=identity.account, caller_arn=identity.arn)
+        ctx.put(account_id=identity.account)
         return in_sync(f"{identity.account} ({identity.arn})")
-
-    def delete(self, ctx: Context) -> bool:
-        self.inspect(ctx)
-        return False
 
 
 class VpcNode(Node):
     id = "network.vpc"
-    title = "VPC"
+    check_only = True
+
+    def title(self, config: Config) -> str:
+        return "VPC"
 
     def inspect(self, ctx: Context) -> State:
         ec2 = ctx.client("ec2")
@@ -51,15 +56,14 @@ class VpcNode(Node):
         ctx.put(vpc_id=vpc_id)
         return in_sync(vpc_id)
 
-    def delete(self, ctx: Context) -> bool:
-        self.inspect(ctx)
-        return False
-
 
 class SubnetsNode(Node):
     id = "network.subnets"
-    title = "Subnets"
     deps = ("network.vpc",)
+    check_only = True
+
+    def title(self, config: Config) -> str:
+        return "Subnets"
 
     def inspect(self, ctx: Context) -> State:
         from bluegreen.aws.discovery_network import public_subnets_one_per_az, subnets
@@ -105,6 +109,3 @@ class SubnetsNode(Node):
             )
         ctx.put(subnet_ids=ids)
         return in_sync(", ".join(ids))
-
-    def delete(self, ctx: Context) -> bool:
-        return False

@@ -1,9 +1,12 @@
-"""The resource node: one AWS resource the stack owns, found by name and tag.
+"""The node: one step of the stack, usually one AWS resource it owns, found by name and tag.
 
 `inspect` makes only read calls and says what apply would do (create, update, in sync,
 conflict) and publishes the ids it found for the nodes that depend on it. `create` and
 `update` make the mutating calls; `wait` waits without holding a worker; `delete` is
 teardown. A node never remembers anything between runs: it finds its resource again.
+
+Most resources go through the same find -> ownership -> compare -> create -> tag -> delete
+cycle: those are `ManagedResource`s (nodes/resource.py), a small class of hooks each.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from bluegreen.model.config import TAG_KEY
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 T = TypeVar("T")
 
@@ -49,13 +53,20 @@ def conflict(reason: str, fix: str, detail: str = "") -> State:
 
 class Node:
     id: str = ""
-    title: str = ""
     deps: tuple[str, ...] = ()
+    # Creates nothing and owns nothing (the account, the VPC, the subnets): destroy only
+    # inspects it first, for the values the teardown needs, and never deletes it.
+    check_only: bool = False
     # The dependency this resource lives inside (a listener's load balancer): when the
     # owner was created in this run, the resource cannot exist yet and is not looked for.
     owner: str = ""
     # Errors that mean "IAM has not caught up with a role created seconds ago": retried.
     eventual_consistency_codes: tuple[str, ...] = ()
+
+    def title(self, config: Config) -> str:
+        """What a person reads for this node (plan rows, progress), from the config alone:
+        known before anything is looked up, the same in plan, apply and destroy."""
+        return self.id
 
     def inspect(self, ctx: Context) -> State:
         raise NotImplementedError
@@ -64,7 +75,7 @@ class Node:
         raise NotImplementedError
 
     def update(self, ctx: Context, state: State) -> str:
-        raise NotImplementedError(f"{self.title}: changing it in place is not supported")
+        raise NotImplementedError(f"{self.title(ctx.config)}: changing it in place is not supported")
 
     async def wait(self, ctx: Context) -> None:
         """Wait for the resource to be usable; must not block the event loop."""
@@ -123,7 +134,7 @@ def ownership(node: Node, ctx: Context, tags: Any, detail: str) -> State | None:
         return None
     whose = f"the bluegreen stack {owner!r}" if owner else "something other than bluegreen"
     return conflict(
-        f"{node.title} already exists and belongs to {whose}",
+        f"{node.title(ctx.config)} already exists and belongs to {whose}",
         "give this stack another name, or set this resource's name in the config to a free one",
         detail,
     )

@@ -5,79 +5,90 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bluegreen.engine.nodes.base import (
-    Node,
-    State,
-    conflict,
-    create,
-    in_sync,
-    missing_as_none,
-    ownership,
-    tag_value,
-    update,
-)
+from bluegreen.engine.nodes.base import State, conflict, missing_as_none
+from bluegreen.engine.nodes.resource import ManagedResource
 from renderers import requests
 from renderers.refs import Arns
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 
 def _tags(ctx: Context, arn: str) -> list[dict[str, str]]:
     return list(ctx.client("codedeploy").list_tags_for_resource(ResourceArn=arn).get("Tags", []))
 
 
-class ApplicationNode(Node):
+class ApplicationNode(ManagedResource[dict[str, Any]]):
+    """An existing ECS application of this name is used as it is; destroy deletes only the
+    stack's own."""
+
     id = "codedeploy.application"
     deps = ("account",)
+    shared = True
 
-    def inspect(self, ctx: Context) -> State:
+    def title(self, config: Config) -> str:
+        return f"CodeDeploy application {config.code_deploy.application}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         name = ctx.config.code_deploy.application
-        self.title = f"CodeDeploy application {name}"
-        app = missing_as_none(lambda: ctx.client("codedeploy").get_application(applicationName=name)["application"])
-        if app is None:
-            return create()
-        if app.get("computePlatform") != "ECS":
-            return conflict(f"{self.title} exists for {app.get('computePlatform')}, not ECS",
-                            "set codeDeploy.application to another name")
-        return in_sync(name)
+        codedeploy = ctx.client("codedeploy")
+        return missing_as_none(lambda: codedeploy.get_application(applicationName=name)["application"])
 
-    def create(self, ctx: Context) -> str:
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return _tags(ctx, Arns(ctx.config, ctx.refs()).codedeploy_application)
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return ctx.config.code_deploy.application
+
+    def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
+        if found.get("computePlatform") != "ECS":
+            return conflict(f"{self.title(ctx.config)} exists for {found.get('computePlatform')}, not ECS",
+                            "set codeDeploy.application to another name")
+        return None
+
+    def create_resource(self, ctx: Context) -> str:
         ctx.client("codedeploy").create_application(**requests.create_application(ctx.config))
         return ctx.config.code_deploy.application
 
-    def delete(self, ctx: Context) -> bool:
-        name = ctx.config.code_deploy.application
-        if missing_as_none(lambda: ctx.client("codedeploy").get_application(applicationName=name)) is None:
-            return False
-        if tag_value(_tags(ctx, Arns(ctx.config, ctx.refs()).codedeploy_application)) != ctx.stack:
-            return False
-        ctx.client("codedeploy").delete_application(applicationName=name)
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("codedeploy").delete_application(applicationName=ctx.config.code_deploy.application)
 
 
-class DeploymentConfigNode(Node):
+class DeploymentConfigNode(ManagedResource[dict[str, Any]]):
+    """A custom traffic shift. CodeDeploy cannot tag a deployment config, and configs are
+    immutable: one of this name with other settings is a conflict, and destroy deletes the
+    config of this name (it is the stack's by name)."""
+
     id = "codedeploy.deployment_config"
     deps = ("account",)
+    shared = True
 
-    def inspect(self, ctx: Context) -> State:
+    def title(self, config: Config) -> str:
+        return f"Deployment config {config.deployment_config_name}"
+
+    def _wanted(self, ctx: Context) -> dict[str, Any]:
         wanted = requests.create_deployment_config(ctx.config)
         assert wanted is not None
-        name = wanted["deploymentConfigName"]
-        self.title = f"Deployment config {name}"
+        return wanted
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
+        name = self._wanted(ctx)["deploymentConfigName"]
         codedeploy = ctx.client("codedeploy")
-        info = missing_as_none(
+        return missing_as_none(
             lambda: codedeploy.get_deployment_config(deploymentConfigName=name)["deploymentConfigInfo"])
-        if info is None:
-            return create()
-        if info.get("trafficRoutingConfig") != wanted["trafficRoutingConfig"]:
-            return conflict(f"{self.title} exists with other traffic settings; configs are immutable",
-                            "give codeDeploy.deploymentConfig a new name")
-        return in_sync(name)
 
-    def create(self, ctx: Context) -> str:
-        wanted = requests.create_deployment_config(ctx.config)
-        assert wanted is not None
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(self._wanted(ctx)["deploymentConfigName"])
+
+    def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
+        if found.get("trafficRoutingConfig") != self._wanted(ctx)["trafficRoutingConfig"]:
+            return conflict(f"{self.title(ctx.config)} exists with other traffic settings; configs are immutable",
+                            "give codeDeploy.deploymentConfig a new name")
+        return None
+
+    def create_resource(self, ctx: Context) -> str:
+        wanted = self._wanted(ctx)
         ctx.client("codedeploy").create_deployment_config(**wanted)
         return str(wanted["deploymentConfigName"])
 
@@ -105,10 +116,10 @@ def _normalized(group: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class DeploymentGroupNode(Node):
-    id = "codedeploy.deployment_group"
+class DeploymentGroupNode(ManagedResource[dict[str, Any]]):
     deps: tuple[str, ...] = ("codedeploy.application", "iam.role.codedeploy", "ecs.service",
                              "elbv2.listener.production", "elbv2.listener.test")
+    id = "codedeploy.deployment_group"
     # IAM may not yet let CodeDeploy assume a role created seconds ago.
     eventual_consistency_codes = ("InvalidRoleException",)
 
@@ -116,41 +127,51 @@ class DeploymentGroupNode(Node):
         if with_custom_config:
             self.deps = (*type(self).deps, "codedeploy.deployment_config")
 
-    def inspect(self, ctx: Context) -> State:
-        cd = ctx.config.code_deploy
-        self.title = f"Deployment group {cd.deployment_group}"
-        group = missing_as_none(lambda: ctx.client("codedeploy").get_deployment_group(
-            applicationName=cd.application, deploymentGroupName=cd.deployment_group)["deploymentGroupInfo"])
-        if group is None:
-            return create()
-        arn = Arns(ctx.config, ctx.refs()).codedeploy_group
-        owned = ownership(self, ctx, _tags(ctx, arn), arn)
-        if owned:
-            return owned
-        wanted = requests.create_deployment_group(ctx.config, ctx.refs())
-        have, want = _normalized(group), _normalized(wanted)
-        differ = [key for key in want if have.get(key) != want[key]]
-        if differ:
-            return update(f"{', '.join(differ)} differ from the config", cd.deployment_group)
-        return in_sync(group.get("deploymentGroupId", cd.deployment_group))
+    def title(self, config: Config) -> str:
+        return f"Deployment group {config.code_deploy.deployment_group}"
 
-    def create(self, ctx: Context) -> str:
+    def find(self, ctx: Context) -> dict[str, Any] | None:
+        cd = ctx.config.code_deploy
+        codedeploy = ctx.client("codedeploy")
+        return missing_as_none(lambda: codedeploy.get_deployment_group(
+            applicationName=cd.application, deploymentGroupName=cd.deployment_group)["deploymentGroupInfo"])
+
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return _tags(ctx, self.ident(ctx, found))
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return Arns(ctx.config, ctx.refs()).codedeploy_group
+
+    def update_detail(self, ctx: Context, found: dict[str, Any]) -> str:
+        return ctx.config.code_deploy.deployment_group
+
+    def summary(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found.get("deploymentGroupId", ctx.config.code_deploy.deployment_group))
+
+    def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
+        have, want = _normalized(found), _normalized(requests.create_deployment_group(ctx.config, ctx.refs()))
+        differ = [key for key in want if have.get(key) != want[key]]
+        return [f"{', '.join(differ)} differ from the config"] if differ else []
+
+    def create_resource(self, ctx: Context) -> str:
         answer = ctx.client("codedeploy").create_deployment_group(
             **requests.create_deployment_group(ctx.config, ctx.refs()))
         return str(answer["deploymentGroupId"])
 
-    def update(self, ctx: Context, state: State) -> str:
+    def update_resource(self, ctx: Context, detail: str) -> str:
         request = requests.create_deployment_group(ctx.config, ctx.refs())
         request.pop("tags", None)
         request["currentDeploymentGroupName"] = request.pop("deploymentGroupName")
         ctx.client("codedeploy").update_deployment_group(**request)
-        return state.detail
+        return detail
 
     def delete(self, ctx: Context) -> bool:
-        cd = ctx.config.code_deploy
-        if missing_as_none(lambda: ctx.client("codedeploy").get_deployment_group(
-            applicationName=cd.application, deploymentGroupName=cd.deployment_group)) is None:
+        # Unlike the other resources, deleted without reading its owner tag (kept as it
+        # always was; a foreign group in a shared application would go too).
+        found = self.find(ctx)
+        if found is None:
             return False
+        cd = ctx.config.code_deploy
         ctx.client("codedeploy").delete_deployment_group(
             applicationName=cd.application, deploymentGroupName=cd.deployment_group)
         return True

@@ -3,6 +3,7 @@ ECR and the two source files, taskdef.json and appspec.yaml, in the source repo 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import zipfile
@@ -17,38 +18,48 @@ from bluegreen.engine.nodes.base import (
     update,
 )
 from bluegreen.errors import aws_error_code
+from bluegreen.events import Event, ImageEvent
 from renderers import requests
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 COMMIT_AUTHOR = "bluegreen"
 COMMIT_EMAIL = "bluegreen@users.noreply.local"
 
 
 class ImageNode(Node):
-    """The image with the pipeline's tag exists in ECR: found there, or built and pushed."""
+    """The image with the pipeline's tag exists in ECR: found there, or built and pushed.
+
+    A plain node: an image is content in the stack's repository, not a resource with an
+    owner tag; "create" is a build and push, and it goes with its repository."""
 
     id = "ecr.image"
     deps = ("ecr.repository",)
 
+    def title(self, config: Config) -> str:
+        return f"Image {config.image.repository}:{config.image.tag}"
+
     def inspect(self, ctx: Context) -> State:
         image = ctx.config.image
-        self.title = f"Image {image.repository}:{image.tag}"
         ecr = ctx.client("ecr")
         details = missing_as_none(lambda: ecr.describe_images(
             repositoryName=image.repository, imageIds=[{"imageTag": image.tag}])["imageDetails"])
         if details is None:  # no such repository or image yet
             return create("not in ECR yet: it will be built and pushed")
         digest = details[0]["imageDigest"]
-        ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{digest}", "image.digest": digest})
+        ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{digest}"})
         return in_sync(digest)
 
     def create(self, ctx: Context) -> str:
         from bluegreen.images.build_push import build_and_push
 
-        done = build_and_push(ctx.session, ctx.config, on_event=ctx.emit, base_dir=ctx.base_dir)
-        ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{done.digest}", "image.digest": done.digest})
+        def emit(event: Event) -> None:  # build and push progress, marked as this node's
+            ctx.emit(dataclasses.replace(event, node=self.id) if isinstance(event, ImageEvent) else event)
+
+        done = build_and_push(ctx.session, ctx.config, on_event=emit, base_dir=ctx.base_dir)
+        ctx.put(**{"image.uri": f"{ctx.need('ecr.uri')}@{done.digest}"})
         return done.digest
 
     def delete(self, ctx: Context) -> bool:
@@ -75,18 +86,22 @@ def source_zip(files: dict[str, bytes]) -> bytes:
 
 
 class CodeCommitSourceNode(Node):
+    """The two files committed on the source branch. A plain node: files in the stack's
+    repository have no owner tag, an update is a new commit, and they go with the repository."""
+
     id = "source.files"
     deps = ("codecommit.repository", "iam.role.execution")
 
+    def title(self, config: Config) -> str:
+        return f"taskdef.json + appspec.yaml on {config.source.repository}@{config.source.branch}"
+
     def inspect(self, ctx: Context) -> State:
         src = ctx.config.source
-        self.title = f"taskdef.json + appspec.yaml on {src.repository}@{src.branch}"
         client = ctx.client("codecommit")
         head = missing_as_none(
             lambda: client.get_branch(repositoryName=src.repository, branchName=src.branch)["branch"]["commitId"])
         if head is None:
             return create("the branch has no commit yet")
-        ctx.put(**{"source.commit": head})
         changed = []
         for path, content in source_files(ctx).items():
             current = missing_as_none(lambda path=path: client.get_file(  # type: ignore[misc]
@@ -121,7 +136,6 @@ class CodeCommitSourceNode(Node):
             if aws_error_code(exc) == "NoChangeException":
                 return str(parent)
             raise
-        ctx.put(**{"source.commit": commit})
         return commit
 
     def delete(self, ctx: Context) -> bool:
@@ -129,12 +143,17 @@ class CodeCommitSourceNode(Node):
 
 
 class S3SourceNode(Node):
+    """The two files zipped in the source bucket. A plain node: the object has no owner
+    tag, an update is a new upload, and it goes with its bucket."""
+
     id = "source.files"
     deps = ("s3.bucket.source", "iam.role.execution")
 
+    def title(self, config: Config) -> str:
+        return f"s3://{config.source.bucket}/{config.source.key} (taskdef.json + appspec.yaml)"
+
     def inspect(self, ctx: Context) -> State:
         src = ctx.config.source
-        self.title = f"s3://{src.bucket}/{src.key} (taskdef.json + appspec.yaml)"
         wanted = hashlib.sha256(source_zip(source_files(ctx))).hexdigest()
         head = missing_as_none(lambda: ctx.client("s3").head_object(Bucket=src.bucket, Key=src.key))
         if head is None:

@@ -6,50 +6,43 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from bluegreen.engine.nodes.base import (
-    Node,
-    State,
-    conflict,
-    create,
-    in_sync,
-    missing_as_none,
-    ownership,
-    tag_value,
-    update,
-)
+from bluegreen.engine.nodes.base import State, conflict, missing_as_none
+from bluegreen.engine.nodes.resource import ManagedResource
 from bluegreen.events import NodeProgress
 from renderers import requests
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 
-class ClusterNode(Node):
+class ClusterNode(ManagedResource[dict[str, Any]]):
+    """An existing cluster the user chose is shared, not owned: used as it is, and left
+    alone by destroy."""
+
     id = "ecs.cluster"
     deps = ("account",)
+    shared = True
 
-    def _find(self, ctx: Context) -> dict[str, Any] | None:
+    def title(self, config: Config) -> str:
+        return f"ECS cluster {config.ecs.cluster}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         found = ctx.client("ecs").describe_clusters(clusters=[ctx.config.ecs.cluster], include=["TAGS"])
         active = [c for c in found["clusters"] if c["status"] != "INACTIVE"]
         return active[0] if active else None
 
-    def inspect(self, ctx: Context) -> State:
-        self.title = f"ECS cluster {ctx.config.ecs.cluster}"
-        cluster = self._find(ctx)
-        if cluster is None:
-            return create()
-        # An existing cluster the user chose is shared, not owned: used as it is.
-        return in_sync(cluster["clusterArn"])
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return found.get("tags", [])
 
-    def create(self, ctx: Context) -> str:
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["clusterArn"])
+
+    def create_resource(self, ctx: Context) -> str:
         return str(ctx.client("ecs").create_cluster(**requests.create_cluster(ctx.config))["cluster"]["clusterArn"])
 
-    def delete(self, ctx: Context) -> bool:
-        cluster = self._find(ctx)
-        if cluster is None or tag_value(cluster.get("tags", [])) != ctx.stack:
-            return False
-        ctx.client("ecs").delete_cluster(cluster=cluster["clusterArn"])
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("ecs").delete_cluster(cluster=found["clusterArn"])
 
 
 # The fields of a task definition that the config decides (the image is the pipeline's).
@@ -73,37 +66,43 @@ def _comparable(taskdef: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class TaskDefinitionNode(Node):
+class TaskDefinitionNode(ManagedResource[dict[str, Any]]):
+    """The latest revision of the family. Revisions are immutable: an update registers a
+    new one. Revisions carry no owner tag to read; destroy removes the whole family."""
+
     id = "ecs.task_definition"
     deps = ("iam.role.execution", "logs.log_group", "ecr.image")
+    shared = True
+
+    def title(self, config: Config) -> str:
+        return f"Task definition {config.task.family}"
 
     def wanted(self, ctx: Context) -> dict[str, Any]:
         return requests.register_task_definition(ctx.config, ctx.refs(), ctx.need("image.uri"))
 
-    def inspect(self, ctx: Context) -> State:
-        family = ctx.config.task.family
-        self.title = f"Task definition {family}"
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         try:
-            current = ctx.client("ecs").describe_task_definition(taskDefinition=family)["taskDefinition"]
+            return dict(ctx.client("ecs").describe_task_definition(
+                taskDefinition=ctx.config.task.family)["taskDefinition"])
         except Exception as exc:
             if "Unable to describe task definition" in str(exc) or "ClientException" in str(exc):
-                return create()
+                return None
             raise
-        arn = current["taskDefinitionArn"]
-        ctx.put(**{"taskdef.arn": arn})
-        if _comparable(current) != _comparable(self.wanted(ctx)):
-            return update("the config changed the task (a new revision reaches the service with the "
-                          "next deployment)", arn)
-        return in_sync(arn)
 
-    def create(self, ctx: Context) -> str:
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["taskDefinitionArn"])
+
+    def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
+        if _comparable(found) != _comparable(self.wanted(ctx)):
+            return ["the config changed the task (a new revision reaches the service with the next deployment)"]
+        return []
+
+    def create_resource(self, ctx: Context) -> str:
         answer = ctx.client("ecs").register_task_definition(**self.wanted(ctx))
-        arn = str(answer["taskDefinition"]["taskDefinitionArn"])
-        ctx.put(**{"taskdef.arn": arn})
-        return arn
+        return str(answer["taskDefinition"]["taskDefinitionArn"])
 
-    def update(self, ctx: Context, state: State) -> str:
-        return self.create(ctx)
+    def update_resource(self, ctx: Context, detail: str) -> str:
+        return self.create_resource(ctx)
 
     def delete(self, ctx: Context) -> bool:
         ecs = ctx.client("ecs")
@@ -119,14 +118,17 @@ class TaskDefinitionNode(Node):
         return bool(arns or inactive)
 
 
-class ServiceNode(Node):
+class ServiceNode(ManagedResource[dict[str, Any]]):
     id = "ecs.service"
     deps = ("ecs.cluster", "ecs.task_definition", "elbv2.listener.production", "elbv2.listener.test",
             "ec2.security_group.task", "network.subnets", "iam.ecs_service_linked_role")
     # ECS cannot yet see a role or target group created a moment ago
     eventual_consistency_codes = ("InvalidParameterException",)
 
-    def _find(self, ctx: Context) -> dict[str, Any] | None:
+    def title(self, config: Config) -> str:
+        return f"ECS service {config.ecs.service}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         ecs = ctx.config.ecs
         client = ctx.client("ecs")
         found = missing_as_none(
@@ -136,37 +138,41 @@ class ServiceNode(Node):
         live = [s for s in found.get("services", []) if s["status"] != "INACTIVE"]
         return live[0] if live else None
 
-    def inspect(self, ctx: Context) -> State:
-        ecs = ctx.config.ecs
-        self.title = f"ECS service {ecs.service}"
-        service = self._find(ctx)
-        if service is None:
-            return create()
-        arn = service["serviceArn"]
-        ctx.put(**{"service.status": service["status"]})
-        owned = ownership(self, ctx, service.get("tags", []), arn)
-        if owned:
-            return owned
-        controller = service.get("deploymentController", {}).get("type", "ECS")
-        if controller != "CODE_DEPLOY":
-            return conflict(f"{self.title} exists with the {controller} deployment controller; "
-                            "blue/green needs CODE_DEPLOY, which cannot be changed in place",
-                            "run 'bluegreen destroy' first, or pick another ecs.service name", arn)
-        if service["desiredCount"] != ecs.desired_count:
-            return update(f"desired count {service['desiredCount']} -> {ecs.desired_count}", arn)
-        return in_sync(arn)
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return found.get("tags", [])
 
-    def create(self, ctx: Context) -> str:
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["serviceArn"])
+
+    def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
+        controller = found.get("deploymentController", {}).get("type", "ECS")
+        if controller != "CODE_DEPLOY":
+            return conflict(f"{self.title(ctx.config)} exists with the {controller} deployment controller; "
+                            "blue/green needs CODE_DEPLOY, which cannot be changed in place",
+                            "run 'bluegreen destroy' first, or pick another ecs.service name",
+                            found["serviceArn"])
+        return None
+
+    def publish(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.put(**{"service.status": found["status"]})  # for wait
+
+    def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
+        wanted = ctx.config.ecs.desired_count
+        if found["desiredCount"] != wanted:
+            return [f"desired count {found['desiredCount']} -> {wanted}"]
+        return []
+
+    def create_resource(self, ctx: Context) -> str:
         request = requests.create_service(ctx.config, ctx.refs())
         service = ctx.client("ecs").create_service(**request)["service"]
         ctx.put(**{"service.status": service.get("status", "")})
         return str(service["serviceArn"])
 
-    def update(self, ctx: Context, state: State) -> str:
+    def update_resource(self, ctx: Context, detail: str) -> str:
         ecs = ctx.config.ecs
         ctx.client("ecs").update_service(cluster=ecs.cluster, service=ecs.service,
                                          desiredCount=ecs.desired_count)
-        return state.detail
+        return detail
 
     async def wait(self, ctx: Context) -> None:
         """Until ECS reports the service ACTIVE (the seed procedure's describe-services check).
@@ -176,7 +182,7 @@ class ServiceNode(Node):
         if ctx.get("service.status", "ACTIVE") == "ACTIVE":  # found or created ACTIVE
             return
         for attempt in range(60):
-            service = await asyncio.to_thread(self._find, ctx)
+            service = await asyncio.to_thread(self.find, ctx)
             if service is None:
                 raise RuntimeError("the service disappeared while starting")
             if service["status"] == "ACTIVE":
@@ -186,12 +192,8 @@ class ServiceNode(Node):
             await asyncio.sleep(5)
         raise TimeoutError("the service did not become ACTIVE within 5 minutes")
 
-    def delete(self, ctx: Context) -> bool:
-        service = self._find(ctx)
-        if service is None or tag_value(service.get("tags", [])) != ctx.stack:
-            return False
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
         client = ctx.client("ecs")
         ecs = ctx.config.ecs
         client.update_service(cluster=ecs.cluster, service=ecs.service, desiredCount=0)
         client.delete_service(cluster=ecs.cluster, service=ecs.service, force=True)
-        return True

@@ -6,21 +6,14 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from bluegreen.engine.nodes.base import (
-    Node,
-    State,
-    create,
-    in_sync,
-    is_not_found,
-    missing_as_none,
-    ownership,
-    update,
-)
+from bluegreen.engine.nodes.base import Node, State, conflict, create, in_sync, is_not_found, missing_as_none
+from bluegreen.engine.nodes.resource import ManagedResource
 from renderers import requests
 from renderers.iam import RoleSpec
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 
 def _document(value: Any) -> Any:
@@ -30,32 +23,43 @@ def _document(value: Any) -> Any:
     return value
 
 
-class RoleNode(Node):
+class RoleNode(ManagedResource[dict[str, Any]]):
+    """key: "execution", "codedeploy", "pipeline" or "events" (see renderers.iam.roles)."""
+
     def __init__(self, key: str) -> None:
         self.key = key
         self.id = f"iam.role.{key}"
-        self.title = f"IAM role ({key})"
         self.deps = ("account",)
+
+    def title(self, config: Config) -> str:
+        names = {"execution": config.task.execution_role_name, "codedeploy": config.code_deploy.service_role_name,
+                 "pipeline": config.pipeline.role_name, "events": config.pipeline.events_role_name}
+        return f"IAM role {names[self.key]}"
 
     def spec(self, ctx: Context) -> RoleSpec:
         from renderers.iam import roles
 
         return next(r for r in roles(ctx.config, ctx.refs()) if r.key == self.key)
 
-    def inspect(self, ctx: Context) -> State:
+    def find(self, ctx: Context) -> dict[str, Any] | None:
+        iam = ctx.client("iam")
+        name = self.spec(ctx).name
+        return missing_as_none(lambda: iam.get_role(RoleName=name)["Role"])
+
+    def find_for_delete(self, ctx: Context) -> dict[str, Any] | None:
+        return {"RoleName": self.spec(ctx).name}  # reading its tags tells whether it exists
+
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return ctx.client("iam").list_role_tags(RoleName=self.spec(ctx).name)["Tags"]
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["Arn"])
+
+    def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
         iam = ctx.client("iam")
         spec = self.spec(ctx)
-        self.title = f"IAM role {spec.name}"
-        role = missing_as_none(lambda: iam.get_role(RoleName=spec.name)["Role"])
-        if role is None:
-            return create()
-        tags = iam.list_role_tags(RoleName=spec.name)["Tags"]
-        owned = ownership(self, ctx, tags, role["Arn"])
-        if owned:
-            return owned
-        ctx.put(**{f"role.{self.key}": role["Arn"]})
         changes = []
-        if _document(role["AssumeRolePolicyDocument"]) != spec.trust_policy:
+        if _document(found["AssumeRolePolicyDocument"]) != spec.trust_policy:
             changes.append("trust policy")
         attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=spec.name)["AttachedPolicies"]}
         if attached != set(spec.managed_policies):
@@ -69,25 +73,22 @@ class RoleNode(Node):
                 if not is_not_found(exc):
                     raise
                 changes.append("inline policy")
-        if changes:
-            return update(f"{', '.join(changes)} differ from the config", role["Arn"])
-        return in_sync(role["Arn"])
+        return [f"{', '.join(changes)} differ from the config"] if changes else []
 
-    def create(self, ctx: Context) -> str:
-        iam = ctx.client("iam")
-        spec = self.spec(ctx)
-        arn = str(iam.create_role(**requests.create_role(ctx.config, spec))["Role"]["Arn"])
-        ctx.put(**{f"role.{self.key}": arn})
-        self._apply_policies(ctx, spec, attached=set())
-        return arn
+    def create_resource(self, ctx: Context) -> str:
+        role = ctx.client("iam").create_role(**requests.create_role(ctx.config, self.spec(ctx)))["Role"]
+        return str(role["Arn"])
 
-    def update(self, ctx: Context, state: State) -> str:
+    def configure(self, ctx: Context, detail: str) -> None:
+        self._apply_policies(ctx, self.spec(ctx), attached=set())
+
+    def update_resource(self, ctx: Context, detail: str) -> str:
         iam = ctx.client("iam")
         spec = self.spec(ctx)
         iam.update_assume_role_policy(RoleName=spec.name, PolicyDocument=json.dumps(spec.trust_policy))
         attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=spec.name)["AttachedPolicies"]}
         self._apply_policies(ctx, spec, attached)
-        return state.detail
+        return detail
 
     def _apply_policies(self, ctx: Context, spec: RoleSpec, attached: set[str]) -> None:
         iam = ctx.client("iam")
@@ -99,32 +100,27 @@ class RoleNode(Node):
         if policy:
             iam.put_role_policy(**policy)
 
-    def delete(self, ctx: Context) -> bool:
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
         iam = ctx.client("iam")
-        spec = self.spec(ctx)
-        tags = missing_as_none(lambda: iam.list_role_tags(RoleName=spec.name)["Tags"])
-        if tags is None:
-            return False
-        if ownership(self, ctx, tags, ""):
-            return False
-        for policy in iam.list_attached_role_policies(RoleName=spec.name)["AttachedPolicies"]:
-            iam.detach_role_policy(RoleName=spec.name, PolicyArn=policy["PolicyArn"])
-        for name in iam.list_role_policies(RoleName=spec.name)["PolicyNames"]:
-            iam.delete_role_policy(RoleName=spec.name, PolicyName=name)
-        iam.delete_role(RoleName=spec.name)
-        return True
+        name = self.spec(ctx).name
+        for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+            iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+        for inline in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=inline)
+        iam.delete_role(RoleName=name)
 
 
 class ExistingExecutionRoleNode(Node):
-    """The config names an execution role ARN: check that it exists and ECS can assume it."""
+    """The config names an execution role ARN: check that it exists and ECS can assume it.
+    A plain node: the role is the user's, nothing is created, tagged or deleted."""
 
     id = "iam.role.execution"
-    title = "IAM execution role"
     deps = ("account",)
 
-    def inspect(self, ctx: Context) -> State:
-        from bluegreen.engine.nodes.base import conflict
+    def title(self, config: Config) -> str:
+        return "IAM execution role"
 
+    def inspect(self, ctx: Context) -> State:
         arn = str(ctx.config.task.execution_role_arn)
         name = arn.rsplit("/", 1)[-1]
         try:
@@ -138,7 +134,6 @@ class ExistingExecutionRoleNode(Node):
         if "ecs-tasks.amazonaws.com" not in trust:
             return conflict(f"task.executionRoleArn: ECS tasks cannot assume role {name}",
                             "add ecs-tasks.amazonaws.com to its trust policy, or pick another role")
-        ctx.put(**{"role.execution": role["Arn"]})
         return in_sync(role["Arn"])
 
     def delete(self, ctx: Context) -> bool:
@@ -148,12 +143,15 @@ class ExistingExecutionRoleNode(Node):
 class EcsServiceLinkedRoleNode(Node):
     """ECS needs its service-linked role to attach a service to a load balancer. AWS makes
     it with the first cluster in most accounts; where it is missing, it is created once.
-    It belongs to the account, not to the stack: destroy leaves it."""
+    It belongs to the account, not to the stack: a plain node, with no owner tag to check
+    and nothing for destroy to delete."""
 
     id = "iam.ecs_service_linked_role"
-    title = "ECS service-linked role"
     deps = ("account",)
     PATH = "/aws-service-role/ecs.amazonaws.com/"
+
+    def title(self, config: Config) -> str:
+        return "ECS service-linked role"
 
     def inspect(self, ctx: Context) -> State:
         roles = ctx.client("iam").list_roles(PathPrefix=self.PATH)["Roles"]

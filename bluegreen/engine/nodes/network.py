@@ -5,23 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from bluegreen.engine.nodes.base import (
-    Node,
-    State,
-    conflict,
-    create,
-    in_sync,
-    is_not_found,
-    missing_as_none,
-    ownership,
-    tag_value,
-    update,
-)
+from bluegreen.engine.nodes.base import Node, State, conflict, create, in_sync, missing_as_none, update
+from bluegreen.engine.nodes.resource import ManagedResource
 from bluegreen.events import NodeProgress
 from renderers import requests
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 
 def _find_group(ctx: Context, role: str) -> dict[str, Any] | None:
@@ -32,7 +23,7 @@ def _find_group(ctx: Context, role: str) -> dict[str, Any] | None:
     return groups[0] if groups else None
 
 
-class SecurityGroupNode(Node):
+class SecurityGroupNode(ManagedResource[dict[str, Any]]):
     """The group alone; its rules are the ingress node's, so the load balancer (which only
     needs the group's id) does not wait for them."""
 
@@ -41,45 +32,43 @@ class SecurityGroupNode(Node):
         self.id = f"ec2.security_group.{role}"
         self.deps = ("network.vpc",)
 
-    def inspect(self, ctx: Context) -> State:
-        self.title = f"Security group {ctx.stack}-{self.role}"
-        group = _find_group(ctx, self.role)
-        if group is None:
-            return create()
-        owned = ownership(self, ctx, group.get("Tags", []), group["GroupId"])
-        if owned:
-            return owned
-        ctx.put(**{f"sg.{self.role}": group["GroupId"]})
-        return in_sync(group["GroupId"])
+    def title(self, config: Config) -> str:
+        return f"Security group {config.name}-{self.role}"
 
-    def create(self, ctx: Context) -> str:
+    def find(self, ctx: Context) -> dict[str, Any] | None:
+        return _find_group(ctx, self.role)
+
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return found.get("Tags", [])
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["GroupId"])
+
+    def publish(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.put(**{f"sg.{self.role}": found["GroupId"]})
+
+    def create_resource(self, ctx: Context) -> str:
         group_id = str(ctx.client("ec2").create_security_group(
             **requests.create_security_group(ctx.config, ctx.refs(), self.role))["GroupId"])
         ctx.put(**{f"sg.{self.role}": group_id})
         return group_id
 
-    def delete(self, ctx: Context) -> bool:
-        try:
-            group = _find_group(ctx, self.role)
-        except Exception as exc:
-            if is_not_found(exc) or "vpc_id" in str(exc):
-                return False
-            raise
-        if group is None or tag_value(group.get("Tags", [])) != ctx.stack:
-            return False
-        ctx.client("ec2").delete_security_group(GroupId=group["GroupId"])
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("ec2").delete_security_group(GroupId=found["GroupId"])
 
 
 class ExistingSecurityGroupsNode(Node):
-    """Security groups named in the config: checked to exist in the VPC, never created."""
+    """Security groups named in the config: checked to exist in the VPC, never created. A
+    plain node: the groups are the user's, with no owner tag and nothing to delete."""
 
     def __init__(self, role: str, ids: list[str]) -> None:
         self.role = role
         self.ids = ids
         self.id = f"ec2.security_group.{role}"
-        self.title = f"Security groups for the {role} ({', '.join(ids)})"
         self.deps = ("network.vpc",)
+
+    def title(self, config: Config) -> str:
+        return f"Security groups for the {self.role} ({', '.join(self.ids)})"
 
     def inspect(self, ctx: Context) -> State:
         found = ctx.client("ec2").describe_security_groups(
@@ -114,13 +103,20 @@ def _rule_keys(permissions: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
 
 class IngressNode(Node):
     """alb: both listener ports open to the internet; task: the container port open to the
-    load balancer's group only."""
+    load balancer's group only.
+
+    A plain node, not a ManagedResource: the rules live inside the group the security
+    group node owns (no name, no tag of their own), "create" and "update" both authorize
+    the missing rules, and they go with their group."""
 
     def __init__(self, role: str) -> None:
         self.role = role
         self.id = f"ec2.security_group.{role}.ingress"
         self.deps = (f"ec2.security_group.{role}",) if role == "alb" else (
             "ec2.security_group.task", "ec2.security_group.alb")
+
+    def title(self, config: Config) -> str:
+        return f"Ingress rules of {config.name}-{self.role}"
 
     def _wanted(self, ctx: Context) -> dict[str, Any]:
         group_id = ctx.need(f"sg.{self.role}")
@@ -133,7 +129,6 @@ class IngressNode(Node):
         return [p for p in self._wanted(ctx)["IpPermissions"] if not _rule_keys([p]) <= have]
 
     def inspect(self, ctx: Context) -> State:
-        self.title = f"Ingress rules of {ctx.stack}-{self.role}"
         group = _find_group(ctx, self.role)
         if group is None:
             return create("after the security group is created")
@@ -164,132 +159,142 @@ def _elb_tags(ctx: Context, arn: str) -> list[dict[str, str]]:
     return list(descriptions[0]["Tags"]) if descriptions else []
 
 
-class TargetGroupNode(Node):
+class TargetGroupNode(ManagedResource[dict[str, Any]]):
     def __init__(self, color: str) -> None:
         self.color = color
         self.id = f"elbv2.target_group.{color}"
         self.deps = ("network.vpc",)
 
-    def name(self, ctx: Context) -> str:
-        lb = ctx.config.load_balancer
+    def name(self, config: Config) -> str:
+        lb = config.load_balancer
         return lb.blue_target_group if self.color == "blue" else lb.green_target_group
 
-    def _find(self, ctx: Context) -> dict[str, Any] | None:
+    def title(self, config: Config) -> str:
+        return f"Target group {self.name(config)}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         elbv2 = ctx.client("elbv2")
-        groups = missing_as_none(lambda: elbv2.describe_target_groups(Names=[self.name(ctx)])["TargetGroups"])
-        if groups is None:
-            return None
+        name = self.name(ctx.config)
+        groups = missing_as_none(lambda: elbv2.describe_target_groups(Names=[name])["TargetGroups"])
         return groups[0] if groups else None
 
-    def inspect(self, ctx: Context) -> State:
-        self.title = f"Target group {self.name(ctx)}"
-        group = self._find(ctx)
-        if group is None:
-            return create()
-        arn = group["TargetGroupArn"]
-        owned = ownership(self, ctx, _elb_tags(ctx, arn), arn)
-        if owned:
-            return owned
-        ctx.put(**{f"tg.{self.color}": arn})
-        wanted = requests.create_target_group(ctx.config, ctx.refs(), self.name(ctx))
-        if group["Port"] != wanted["Port"] or group.get("VpcId") != wanted["VpcId"] or (
-                group.get("TargetType") != "ip"):
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return _elb_tags(ctx, found["TargetGroupArn"])
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["TargetGroupArn"])
+
+    def publish(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.put(**{f"tg.{self.color}": found["TargetGroupArn"]})
+
+    def _wanted(self, ctx: Context) -> dict[str, Any]:
+        return requests.create_target_group(ctx.config, ctx.refs(), self.name(ctx.config))
+
+    def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
+        wanted = self._wanted(ctx)
+        if found["Port"] != wanted["Port"] or found.get("VpcId") != wanted["VpcId"] or (
+                found.get("TargetType") != "ip"):
             return conflict(
-                f"{self.title} exists with port {group['Port']} / type {group.get('TargetType')} "
-                f"in {group.get('VpcId')}, but the config needs port {wanted['Port']} / ip in "
+                f"{self.title(ctx.config)} exists with port {found['Port']} / type {found.get('TargetType')} "
+                f"in {found.get('VpcId')}, but the config needs port {wanted['Port']} / ip in "
                 f"{wanted['VpcId']}; a target group cannot change those",
                 "run 'bluegreen destroy' first, or name new target groups in loadBalancer",
-                arn,
+                found["TargetGroupArn"],
             )
-        if (group.get("HealthCheckPath") != wanted["HealthCheckPath"]
-                or group.get("Matcher", {}).get("HttpCode") != wanted["Matcher"]["HttpCode"]):
-            return update("health check differs", arn)
-        return in_sync(arn)
+        return None
 
-    def create(self, ctx: Context) -> str:
-        request = requests.create_target_group(ctx.config, ctx.refs(), self.name(ctx))
-        arn = str(ctx.client("elbv2").create_target_group(**request)["TargetGroups"][0]["TargetGroupArn"])
-        ctx.put(**{f"tg.{self.color}": arn})
-        return arn
+    def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
+        wanted = self._wanted(ctx)
+        if (found.get("HealthCheckPath") != wanted["HealthCheckPath"]
+                or found.get("Matcher", {}).get("HttpCode") != wanted["Matcher"]["HttpCode"]):
+            return ["health check differs"]
+        return []
 
-    def update(self, ctx: Context, state: State) -> str:
+    def create_resource(self, ctx: Context) -> str:
+        group = ctx.client("elbv2").create_target_group(**self._wanted(ctx))["TargetGroups"][0]
+        self.publish(ctx, group)
+        return str(group["TargetGroupArn"])
+
+    def update_resource(self, ctx: Context, detail: str) -> str:
         lb = ctx.config.load_balancer
         ctx.client("elbv2").modify_target_group(
-            TargetGroupArn=state.detail, HealthCheckPath=lb.health_check_path,
+            TargetGroupArn=detail, HealthCheckPath=lb.health_check_path,
             Matcher={"HttpCode": lb.health_check_matcher})
-        return state.detail
+        return detail
 
-    def delete(self, ctx: Context) -> bool:
-        group = self._find(ctx)
-        if group is None or tag_value(_elb_tags(ctx, group["TargetGroupArn"])) != ctx.stack:
-            return False
-        ctx.client("elbv2").delete_target_group(TargetGroupArn=group["TargetGroupArn"])
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("elbv2").delete_target_group(TargetGroupArn=found["TargetGroupArn"])
 
 
-class LoadBalancerNode(Node):
+class LoadBalancerNode(ManagedResource[dict[str, Any]]):
     id = "elbv2.load_balancer"
     deps = ("network.subnets", "ec2.security_group.alb")
 
-    def _find(self, ctx: Context) -> dict[str, Any] | None:
+    def title(self, config: Config) -> str:
+        return f"Load balancer {config.load_balancer.name}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         elbv2 = ctx.client("elbv2")
         found = missing_as_none(lambda: elbv2.describe_load_balancers(Names=[ctx.config.load_balancer.name]))
         if found is None:
             return None
         return found["LoadBalancers"][0] if found["LoadBalancers"] else None
 
-    def _publish(self, ctx: Context, lb: dict[str, Any]) -> None:
-        ctx.put(**{"lb.arn": lb["LoadBalancerArn"], "lb.dns": lb["DNSName"],
-                   "lb.state": lb.get("State", {}).get("Code", "active")})
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return _elb_tags(ctx, found["LoadBalancerArn"])
 
-    def inspect(self, ctx: Context) -> State:
-        name = ctx.config.load_balancer.name
-        self.title = f"Load balancer {name}"
-        lb = self._find(ctx)
-        if lb is None:
-            return create()
-        arn = lb["LoadBalancerArn"]
-        owned = ownership(self, ctx, _elb_tags(ctx, arn), arn)
-        if owned:
-            return owned
-        self._publish(ctx, lb)
-        if lb["Scheme"] != ctx.config.load_balancer.scheme:
-            return conflict(f"{self.title} is {lb['Scheme']}, the config says "
-                            f"{ctx.config.load_balancer.scheme}; the scheme cannot change",
-                            "run 'bluegreen destroy' first, or pick another loadBalancer.name", arn)
-        subnets = sorted(z["SubnetId"] for z in lb.get("AvailabilityZones", []))
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["LoadBalancerArn"])
+
+    def summary(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["DNSName"])
+
+    def publish(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.put(**{"lb.arn": found["LoadBalancerArn"], "lb.dns": found["DNSName"],
+                   "lb.state": found.get("State", {}).get("Code", "active")})
+
+    def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
+        scheme = ctx.config.load_balancer.scheme
+        if found["Scheme"] != scheme:
+            return conflict(f"{self.title(ctx.config)} is {found['Scheme']}, the config says "
+                            f"{scheme}; the scheme cannot change",
+                            "run 'bluegreen destroy' first, or pick another loadBalancer.name",
+                            found["LoadBalancerArn"])
+        return None
+
+    def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
+        subnets = sorted(z["SubnetId"] for z in found.get("AvailabilityZones", []))
         if ctx.get("subnet_ids") and subnets != sorted(ctx.get("subnet_ids")):
-            return update("subnets differ", arn)
-        return in_sync(lb["DNSName"])
+            return ["subnets differ"]
+        return []
 
-    def create(self, ctx: Context) -> str:
+    def create_resource(self, ctx: Context) -> str:
         lb = ctx.client("elbv2").create_load_balancer(
             **requests.create_load_balancer(ctx.config, ctx.refs()))["LoadBalancers"][0]
-        self._publish(ctx, lb)
+        self.publish(ctx, lb)
         ctx.put(**{"lb.state": lb.get("State", {}).get("Code", "provisioning")})
         return str(lb["DNSName"])
 
-    def update(self, ctx: Context, state: State) -> str:
-        ctx.client("elbv2").set_subnets(LoadBalancerArn=state.detail, Subnets=list(ctx.need("subnet_ids")))
-        return state.detail
+    def update_resource(self, ctx: Context, detail: str) -> str:
+        ctx.client("elbv2").set_subnets(LoadBalancerArn=detail, Subnets=list(ctx.need("subnet_ids")))
+        return detail
 
-    def delete(self, ctx: Context) -> bool:
-        lb = self._find(ctx)
-        if lb is None or tag_value(_elb_tags(ctx, lb["LoadBalancerArn"])) != ctx.stack:
-            return False
-        ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=found["LoadBalancerArn"])
 
 
 class LoadBalancerActiveNode(Node):
     """Waits for the load balancer to become active. Listeners and the service do not need
-    that (AWS accepts them while it provisions), so nothing waits on this but the end."""
+    that (AWS accepts them while it provisions), so nothing waits on this but the end.
+    A plain node: a wait, not a resource."""
 
     id = "elbv2.load_balancer.active"
     deps = ("elbv2.load_balancer",)
 
+    def title(self, config: Config) -> str:
+        return f"Load balancer {config.load_balancer.name} active"
+
     def inspect(self, ctx: Context) -> State:
-        self.title = f"Load balancer {ctx.config.load_balancer.name} active"
         return in_sync(ctx.get("lb.state") or "checked once it exists (nothing to create)")
 
     def delete(self, ctx: Context) -> bool:
@@ -313,48 +318,54 @@ class LoadBalancerActiveNode(Node):
         raise TimeoutError("the load balancer did not become active within 10 minutes")
 
 
-class ListenerNode(Node):
+class ListenerNode(ManagedResource[dict[str, Any]]):
+    """A listener has no name and no tag of its own: it is the load balancer's listener on
+    the configured port, and goes with the load balancer."""
+
     owner = "elbv2.load_balancer"
+    shared = True  # no owner tag to read: what it forwards to says whose it is
 
     def __init__(self, kind: str) -> None:
         self.kind = kind  # "production" or "test"
         self.id = f"elbv2.listener.{kind}"
         self.deps = ("elbv2.load_balancer", "elbv2.target_group.blue", "elbv2.target_group.green")
 
-    def port(self, ctx: Context) -> int:
-        lb = ctx.config.load_balancer
+    def port(self, config: Config) -> int:
+        lb = config.load_balancer
         return lb.production_port if self.kind == "production" else lb.test_port
 
-    def _find(self, ctx: Context) -> dict[str, Any] | None:
+    def title(self, config: Config) -> str:
+        return f"Listener :{self.port(config)} ({self.kind})"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         listeners = ctx.client("elbv2").describe_listeners(LoadBalancerArn=ctx.need("lb.arn"))["Listeners"]
-        return next((item for item in listeners if item["Port"] == self.port(ctx)), None)
+        return next((item for item in listeners if item["Port"] == self.port(ctx.config)), None)
 
-    def inspect(self, ctx: Context) -> State:
-        self.title = f"Listener :{self.port(ctx)} ({self.kind})"
-        listener = self._find(ctx)
-        if listener is None:
-            return create()
-        arn = listener["ListenerArn"]
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["ListenerArn"])
+
+    def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
         ours = {ctx.need("tg.blue"), ctx.need("tg.green")}
-        targets = {t["TargetGroupArn"] for a in listener.get("DefaultActions", [])
-                   for t in a.get("ForwardConfig", {}).get("TargetGroups", [])}
-        targets |= {a["TargetGroupArn"] for a in listener.get("DefaultActions", []) if a.get("TargetGroupArn")}
+        actions = found.get("DefaultActions", [])
+        targets = {t["TargetGroupArn"] for a in actions for t in a.get("ForwardConfig", {}).get("TargetGroups", [])}
+        targets |= {a["TargetGroupArn"] for a in actions if a.get("TargetGroupArn")}
         if not targets or not targets <= ours:
+            port = self.port(ctx.config)
             return conflict(
-                f"listener {self.port(ctx)} exists on this load balancer and forwards to another "
-                "target group",
-                f"free port {self.port(ctx)} on the load balancer, or change loadBalancer.{self.kind}Port",
-                arn,
+                f"listener {port} exists on this load balancer and forwards to another target group",
+                f"free port {port} on the load balancer, or change loadBalancer.{self.kind}Port",
+                found["ListenerArn"],
             )
-        # CodeDeploy moves listeners between blue and green: either is in sync.
-        ctx.put(**{f"listener.{self.kind}": arn})
-        return in_sync(arn)
+        return None  # CodeDeploy moves listeners between blue and green: either is in sync.
 
-    def create(self, ctx: Context) -> str:
-        request = requests.create_listener(ctx.config, ctx.refs(), self.port(ctx))
-        arn = str(ctx.client("elbv2").create_listener(**request)["Listeners"][0]["ListenerArn"])
-        ctx.put(**{f"listener.{self.kind}": arn})
-        return arn
+    def publish(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.put(**{f"listener.{self.kind}": found["ListenerArn"]})
+
+    def create_resource(self, ctx: Context) -> str:
+        request = requests.create_listener(ctx.config, ctx.refs(), self.port(ctx.config))
+        listener = ctx.client("elbv2").create_listener(**request)["Listeners"][0]
+        self.publish(ctx, listener)
+        return str(listener["ListenerArn"])
 
     def delete(self, ctx: Context) -> bool:
         return False  # listeners go with their load balancer

@@ -4,84 +4,96 @@ it is (and left alone by destroy); buckets must be the stack's own."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bluegreen.engine.nodes.base import (
-    Node,
-    State,
-    conflict,
-    create,
-    in_sync,
-    is_not_found,
-    missing_as_none,
-    ownership,
-    tag_value,
-    update,
-)
+from bluegreen.engine.nodes.base import State, conflict, is_not_found, missing_as_none
+from bluegreen.engine.nodes.resource import ManagedResource
 from bluegreen.errors import aws_error_code
 from renderers import requests
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
+    from bluegreen.model.config import Config
 
 
-class BucketNode(Node):
-    """kind: "artifacts" (the pipeline's artifact store) or "source" (the S3 source)."""
+class _Taken(Exception):
+    """The bucket name belongs to another AWS account (bucket names are global)."""
+
+
+class BucketNode(ManagedResource[str]):
+    """kind: "artifacts" (the pipeline's artifact store) or "source" (the S3 source).
+    S3 cannot tag in CreateBucket: the bucket is tagged in a second call."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.id = f"s3.bucket.{kind}"
         self.deps = ("account",)
 
-    def name(self, ctx: Context) -> str:
-        config = ctx.config
+    def name(self, config: Config) -> str:
         return config.pipeline.artifact_bucket if self.kind == "artifacts" else config.source.bucket
 
+    def title(self, config: Config) -> str:
+        return f"S3 bucket {self.name(config)}"
+
     def inspect(self, ctx: Context) -> State:
-        s3 = ctx.client("s3")
-        name = self.name(ctx)
-        self.title = f"S3 bucket {name}"
         try:
-            s3.head_bucket(Bucket=name)
+            return super().inspect(ctx)
+        except _Taken:
+            return conflict(f"bucket name {self.name(ctx.config)} is taken by another AWS account",
+                            "bucket names are global: set pipeline.artifactBucket (or "
+                            "source.bucket) to a name of your own")
+
+    def find(self, ctx: Context) -> str | None:
+        name = self.name(ctx.config)
+        try:
+            ctx.client("s3").head_bucket(Bucket=name)
         except Exception as exc:
-            code = aws_error_code(exc)
-            if code in ("403", "AccessDenied", "Forbidden"):
-                return conflict(f"bucket name {name} is taken by another AWS account",
-                                "bucket names are global: set pipeline.artifactBucket (or "
-                                "source.bucket) to a name of your own")
+            if aws_error_code(exc) in ("403", "AccessDenied", "Forbidden"):
+                raise _Taken(name) from exc
             if is_not_found(exc):
-                return create()
+                return None
             raise
+        return name
+
+    def find_for_delete(self, ctx: Context) -> str | None:
+        return self.name(ctx.config)  # reading its tags tells whether it exists
+
+    def tags(self, ctx: Context, found: str) -> Any:
         try:
-            tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
+            return ctx.client("s3").get_bucket_tagging(Bucket=found)["TagSet"]
         except Exception as exc:
             if aws_error_code(exc) != "NoSuchTagSet":
                 raise
-            tags = []
-        owned = ownership(self, ctx, tags, name)
-        if owned:
-            return owned
-        if self.kind == "source":
-            versioning = s3.get_bucket_versioning(Bucket=name).get("Status")
-            if versioning != "Enabled":
-                return update("versioning is off (an S3 source needs it)", name)
-        return in_sync(name)
+            return []
 
-    def create(self, ctx: Context) -> str:
-        s3 = ctx.client("s3")
-        name = self.name(ctx)
-        s3.create_bucket(**requests.create_bucket(ctx.config, name))
-        s3.put_bucket_tagging(**requests.put_bucket_tagging(ctx.config, name))
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+    def ident(self, ctx: Context, found: str) -> str:
+        return found
+
+    def compare(self, ctx: Context, found: str) -> list[str]:
+        if self.kind == "source":
+            versioning = ctx.client("s3").get_bucket_versioning(Bucket=found).get("Status")
+            if versioning != "Enabled":
+                return ["versioning is off (an S3 source needs it)"]
+        return []
+
+    def create_resource(self, ctx: Context) -> str:
+        name = self.name(ctx.config)
+        ctx.client("s3").create_bucket(**requests.create_bucket(ctx.config, name))
+        return name
+
+    def tag(self, ctx: Context, detail: str) -> None:
+        ctx.client("s3").put_bucket_tagging(**requests.put_bucket_tagging(ctx.config, detail))
+
+    def configure(self, ctx: Context, detail: str) -> None:
+        ctx.client("s3").put_public_access_block(Bucket=detail, PublicAccessBlockConfiguration={
             "BlockPublicAcls": True, "IgnorePublicAcls": True,
             "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
         if self.kind == "source":
             self._source_settings(ctx)
-        return name
 
-    def update(self, ctx: Context, state: State) -> str:
+    def update_resource(self, ctx: Context, detail: str) -> str:
         self._source_settings(ctx)
-        return state.detail
+        return detail
 
     def _source_settings(self, ctx: Context) -> None:
         s3 = ctx.client("s3")
@@ -92,74 +104,72 @@ class BucketNode(Node):
                           else "put_bucket_notification_configuration")
                 getattr(s3, method)(**request)
 
-    def delete(self, ctx: Context) -> bool:
+    def delete_resource(self, ctx: Context, found: str) -> None:
         s3 = ctx.client("s3")
-        name = self.name(ctx)
-        try:
-            tags = s3.get_bucket_tagging(Bucket=name)["TagSet"]
-        except Exception as exc:
-            if is_not_found(exc) or aws_error_code(exc) == "NoSuchTagSet":
-                return False
-            raise
-        if tag_value(tags) != ctx.stack:
-            return False
         # A bucket must be empty, every version included, before it can go.
-        for page in s3.get_paginator("list_object_versions").paginate(Bucket=name):
+        for page in s3.get_paginator("list_object_versions").paginate(Bucket=found):
             doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
             if doomed:
-                s3.delete_objects(Bucket=name, Delete={"Objects": doomed, "Quiet": True})
-        s3.delete_bucket(Bucket=name)
-        return True
+                s3.delete_objects(Bucket=found, Delete={"Objects": doomed, "Quiet": True})
+        s3.delete_bucket(Bucket=found)
 
 
-class EcrRepositoryNode(Node):
+class EcrRepositoryNode(ManagedResource[dict[str, Any]]):
+    """A repository the user brought is used as it is; destroy leaves it, with its images."""
+
     id = "ecr.repository"
     deps = ("account",)
+    shared = True
 
-    def inspect(self, ctx: Context) -> State:
+    def title(self, config: Config) -> str:
+        return f"ECR repository {config.image.repository}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         ecr = ctx.client("ecr")
         name = ctx.config.image.repository
-        self.title = f"ECR repository {name}"
-        repo = missing_as_none(lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0])
-        if repo is None:
-            return create()
-        ctx.put(**{"ecr.uri": repo["repositoryUri"], "ecr.arn": repo["repositoryArn"]})
-        return in_sync(repo["repositoryUri"])
+        return missing_as_none(lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0])
 
-    def create(self, ctx: Context) -> str:
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return ctx.client("ecr").list_tags_for_resource(resourceArn=found["repositoryArn"])["tags"]
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["repositoryUri"])
+
+    def publish(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.put(**{"ecr.uri": found["repositoryUri"]})
+
+    def create_resource(self, ctx: Context) -> str:
         repo = ctx.client("ecr").create_repository(**requests.create_repository(ctx.config))["repository"]
-        ctx.put(**{"ecr.uri": repo["repositoryUri"], "ecr.arn": repo["repositoryArn"]})
+        self.publish(ctx, repo)
         return str(repo["repositoryUri"])
 
-    def delete(self, ctx: Context) -> bool:
-        ecr = ctx.client("ecr")
-        name = ctx.config.image.repository
-        repo = missing_as_none(lambda: ecr.describe_repositories(repositoryNames=[name])["repositories"][0])
-        if repo is None:
-            return False
-        tags = ecr.list_tags_for_resource(resourceArn=repo["repositoryArn"])["tags"]
-        if tag_value(tags) != ctx.stack:
-            return False  # a repository the user brought stays, with its images
-        ecr.delete_repository(repositoryName=name, force=True)
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("ecr").delete_repository(repositoryName=ctx.config.image.repository, force=True)
 
 
-class CodeCommitRepositoryNode(Node):
+class CodeCommitRepositoryNode(ManagedResource[dict[str, Any]]):
+    """A repository the user brought is used as it is; destroy leaves it."""
+
     id = "codecommit.repository"
     deps = ("account",)
+    shared = True
 
-    def inspect(self, ctx: Context) -> State:
-        name = ctx.config.source.repository
-        self.title = f"CodeCommit repository {name}"
+    def title(self, config: Config) -> str:
+        return f"CodeCommit repository {config.source.repository}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         codecommit = ctx.client("codecommit")
-        repo = missing_as_none(lambda: codecommit.get_repository(repositoryName=name)["repositoryMetadata"])
-        if repo is None:
-            return create()
-        ctx.put(**{"codecommit.arn": repo["Arn"]})
-        return in_sync(repo["Arn"])
+        name = ctx.config.source.repository
+        return missing_as_none(lambda: codecommit.get_repository(repositoryName=name)["repositoryMetadata"])
 
-    def create(self, ctx: Context) -> str:
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        return ctx.client("codecommit").list_tags_for_resource(resourceArn=found["Arn"]).get("tags", {})
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["Arn"])
+
+    def create_resource(self, ctx: Context) -> str:
         client = ctx.client("codecommit")
         try:
             repo = client.create_repository(**requests.create_codecommit_repository(ctx.config))
@@ -173,51 +183,37 @@ class CodeCommitRepositoryNode(Node):
                     "use the S3 source instead: set source.type: s3 in the config",
                 ) from exc
             raise
-        arn = str(repo["repositoryMetadata"]["Arn"])
-        ctx.put(**{"codecommit.arn": arn})
-        return arn
+        return str(repo["repositoryMetadata"]["Arn"])
 
-    def delete(self, ctx: Context) -> bool:
-        client = ctx.client("codecommit")
-        name = ctx.config.source.repository
-        try:
-            arn = client.get_repository(repositoryName=name)["repositoryMetadata"]["Arn"]
-            tags = client.list_tags_for_resource(resourceArn=arn).get("tags", {})
-        except Exception as exc:
-            if is_not_found(exc):
-                return False
-            raise
-        if tag_value(tags) != ctx.stack:
-            return False
-        client.delete_repository(repositoryName=name)
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("codecommit").delete_repository(repositoryName=ctx.config.source.repository)
 
 
-class LogGroupNode(Node):
+class LogGroupNode(ManagedResource[dict[str, Any]]):
+    """A log group the user brought is used as it is; destroy leaves it."""
+
     id = "logs.log_group"
     deps = ("account",)
+    shared = True
 
-    def inspect(self, ctx: Context) -> State:
+    def title(self, config: Config) -> str:
+        return f"Log group {config.task.log_group}"
+
+    def find(self, ctx: Context) -> dict[str, Any] | None:
         name = ctx.config.task.log_group
-        self.title = f"Log group {name}"
         groups = ctx.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-        if any(g["logGroupName"] == name for g in groups):
-            return in_sync(name)
-        return create()
+        return next((g for g in groups if g["logGroupName"] == name), None)
 
-    def create(self, ctx: Context) -> str:
+    def tags(self, ctx: Context, found: dict[str, Any]) -> Any:
+        arn = str(found["arn"]).removesuffix(":*")
+        return ctx.client("logs").list_tags_for_resource(resourceArn=arn).get("tags", {})
+
+    def ident(self, ctx: Context, found: dict[str, Any]) -> str:
+        return str(found["logGroupName"])
+
+    def create_resource(self, ctx: Context) -> str:
         ctx.client("logs").create_log_group(**requests.create_log_group(ctx.config))
         return ctx.config.task.log_group
 
-    def delete(self, ctx: Context) -> bool:
-        logs = ctx.client("logs")
-        name = ctx.config.task.log_group
-        groups = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
-        group = next((g for g in groups if g["logGroupName"] == name), None)
-        if group is None:
-            return False
-        arn = str(group["arn"]).removesuffix(":*")
-        if tag_value(logs.list_tags_for_resource(resourceArn=arn).get("tags", {})) != ctx.stack:
-            return False
-        logs.delete_log_group(logGroupName=name)
-        return True
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        ctx.client("logs").delete_log_group(logGroupName=ctx.config.task.log_group)
