@@ -164,16 +164,33 @@ def render(config_file: Path, out_dir: Path) -> None:
 @main.command()
 @click.option("-o", "--out", "out_file", default="bluegreen.yaml", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path), help="Where to write the config.")
+@click.option("--sample", "sample_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the offline sample website (a FROM scratch image) into this folder, "
+                   "and build the config's image from it.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @friendly_errors
-def init(out_file: Path, force: bool) -> None:
-    """Write a commented starter config."""
-    from bluegreen.model.files import write_atomic
-    from bluegreen.model.starter import STARTER
+def init(out_file: Path, sample_dir: Path | None, force: bool) -> None:
+    """Write a commented starter config (and, with --sample, a website to deploy)."""
+    import os
 
-    if out_file.exists() and not force:
-        click.echo(f"error: {out_file} already exists. Fix: pick another path with -o, "
+    from bluegreen.model.files import write_atomic
+    from bluegreen.model.starter import starter
+
+    taken = [p for p in (out_file, sample_dir / "Dockerfile" if sample_dir else None) if p and p.exists()]
+    if taken and not force:
+        click.echo(f"error: {taken[0]} already exists. Fix: pick another path, "
                    "or pass --force to overwrite it.", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    write_atomic(out_file, STARTER)
+    context = "."
+    if sample_dir is not None:
+        from bluegreen.images.sample import write_sample_site
+
+        has_busybox = write_sample_site(sample_dir)
+        context = Path(os.path.relpath(sample_dir.resolve(), out_file.resolve().parent)).as_posix()
+        click.echo(f"wrote the sample website to {sample_dir}/")
+        if not has_busybox:
+            click.echo(f"note: its image needs a static busybox binary: install the Debian package "
+                       f"busybox-static (or copy a static busybox to {sample_dir / 'busybox'}) before "
+                       "'bluegreen push'", err=True)
+    write_atomic(out_file, starter(context))
     click.echo(f"wrote {out_file}; edit it, then run: bluegreen validate -f {out_file}")

@@ -63,8 +63,7 @@ def find_static_busybox() -> Path:
     raise RuntimeError(
         "the sample website needs a statically linked busybox binary at /bin/busybox"
         f"{detail}; install it with `apt-get install busybox-static` (Debian/Ubuntu package "
-        "busybox-static), or copy a static busybox to "
-        f"{SAMPLE_DIR / BUSYBOX_NAME}"
+        "busybox-static), or copy a static busybox into the sample's build context"
     )
 
 
@@ -112,3 +111,20 @@ def prepare_sample_context(dest: str | os.PathLike[str] | None = None) -> Path:
     else:
         _ensure_busybox(context)
     return context
+
+
+SAMPLE_FILES = ("Dockerfile", "index.html", "README.md")
+
+
+def write_sample_site(dest: Path) -> bool:
+    """Write the sample site's sources into ``dest`` (created if needed), with a static
+    busybox beside them when the host has one, so that ``docker build dest`` works anywhere.
+    Returns whether the busybox is there (without it, the build fails until one is copied in)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SAMPLE_FILES:
+        _copy_atomically(SAMPLE_DIR / name, dest / name)
+    try:
+        _ensure_busybox(dest)
+    except RuntimeError:
+        return False
+    return True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bluegreen.model.config import API_VERSION, KIND
 
-STARTER = f"""\
+STARTER_TEMPLATE = f"""\
 # bluegreen stack: everything needed for an ECS Fargate service deployed blue/green by
 # CodePipeline and CodeDeploy. Check it with `bluegreen validate -f bluegreen.yaml`,
 # see every file it implies with `bluegreen render -f bluegreen.yaml -o out/`.
@@ -26,7 +26,7 @@ image:
   tag: latest
   # Built by `bluegreen push` from this Dockerfile and context.
   dockerfile: Dockerfile
-  context: .
+  context: {{context}}
 
 task:
   # The port your container listens on (the EXPOSE line of the Dockerfile).
@@ -79,3 +79,11 @@ pipeline:
   type: V2
   executionMode: QUEUED
 """
+
+
+def starter(context: str = ".") -> str:
+    """The starter config, building the image from `context` (relative to the config file)."""
+    return STARTER_TEMPLATE.replace("{context}", context)
+
+
+STARTER = starter()
