@@ -64,10 +64,6 @@ class Context:
     def stack(self) -> str:
         return self.config.name
 
-    @property
-    def account_id(self) -> str:
-        return str(self.need("account_id"))
-
     def refs(self) -> Refs:
         """Refs from what is known now; placeholders for what is not (yet)."""
         offline = Refs.offline(self.config, self.get("account_id", "<ACCOUNT_ID>"))
