@@ -1,6 +1,6 @@
 """Network discovery: VPCs, subnets (public or private by the route-table rule), security groups.
 
-The public-subnet rule (aws-reference §2.1) is the pure function `is_public`: the route table
+The public-subnet rule (docs/aws-facts.md §2.1) is the pure function `is_public`: the route table
 explicitly associated with the subnet decides, else the VPC's main table; the subnet is public
 iff that table has an *active* route for 0.0.0.0/0 (or ::/0) to an internet gateway (`igw-…`).
 A blackholed route, a NAT gateway, an egress-only gateway, a transit gateway or a peering do not
@@ -66,7 +66,7 @@ def routes_to_internet(table: RouteTable) -> bool:
 
 
 def is_public(route_tables: Iterable[RouteTable], subnet_id: str, vpc_id: str) -> bool:
-    """The public-subnet rule of aws-reference §2.1, on route tables already fetched."""
+    """The public-subnet rule of docs/aws-facts.md §2.1, on route tables already fetched."""
     table = route_table_for(route_tables, subnet_id, vpc_id)
     return table is not None and routes_to_internet(table)
 

@@ -42,7 +42,7 @@ class Subnet:
     az: str
     cidr: str
     free_ips: int
-    public: bool  # by the route-table rule (aws-reference §2.1), not MapPublicIpOnLaunch
+    public: bool  # by the route-table rule (docs/aws-facts.md §2.1), not MapPublicIpOnLaunch
     route_table_id: str  # the table that decides (explicit association, else the VPC's main table)
     default_for_az: bool
     name: str

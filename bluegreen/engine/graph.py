@@ -1,4 +1,4 @@
-"""The stack as a graph of resource nodes, following aws-reference.md section 1."""
+"""The stack as a graph of resource nodes, following docs/aws-facts.md section 1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""AWS naming rules and limits (aws-reference.md section 5) as plain checks.
+"""AWS naming rules and limits (docs/aws-facts.md section 4) as plain checks.
 
 Each check raises `RuleError` carrying the rule in words and a fix, so that every
 front end (config loader, wizard field, CLI flag) can say the same thing the same way.
@@ -141,7 +141,7 @@ def check_port(value: int) -> int:
     return value
 
 
-# Fargate task size: cpu units -> allowed memory in MiB (aws-reference.md section 5).
+# Fargate task size: cpu units -> allowed memory in MiB (docs/aws-facts.md section 4.1).
 FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     256: (512, 1024, 2048),
     512: tuple(range(1024, 4096 + 1, 1024)),

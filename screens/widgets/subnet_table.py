@@ -31,7 +31,7 @@ def mark(selected: bool) -> Text:
 
 
 def reach(subnet: Subnet) -> Text:
-    # The route-table rule decides, not MapPublicIpOnLaunch (aws-reference §2.1).
+    # The route-table rule decides, not MapPublicIpOnLaunch (docs/aws-facts.md §2.1).
     return Text("PUBLIC", style="bold green") if subnet.public else Text("private", style="yellow")
 
 

@@ -1,4 +1,4 @@
-"""The whole provisioning sequence of aws-reference.md §1-2 with plain boto3 against the sandbox,
+"""The whole provisioning sequence of docs/aws-facts.md §1-2 with plain boto3 against the sandbox,
 then a real docker push that lands in ECR and emits the event the rule matches; plus the errors
 AWS gives (and moto alone would not) for the mistakes the procedure invites."""
 
@@ -50,7 +50,7 @@ def _public_subnets(ec2: Any, vpc: str) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def stack(sandbox) -> dict[str, Any]:
-    """Waves 0-7 of aws-reference.md §1, in order, with the parameters of §2."""
+    """Waves 0-7 of docs/aws-facts.md §1, in order."""
     c = sandbox.client
     iam, s3, ecr, cc, ec2 = c("iam"), c("s3"), c("ecr"), c("codecommit"), c("ec2")
     elbv2, ecs, logs, cd, cp, ev = (
