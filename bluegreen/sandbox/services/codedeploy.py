@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 
 from ..clients import MotoClients
 from ..wire import AwsError, AwsRequest, Response, json_response
-from .common import Handler, error_code, json_body_or_none
+from .common import BackendHandler, Handler, Params, error_code, is_system_tag, json_body_or_none, tag_fits, wrong_type
 
 _NAME_RE = re.compile(r"^.{1,100}$", re.S)
 
@@ -102,26 +102,22 @@ _GROUP_FIELDS = {
 }
 
 
-def _err(code: str, message: str) -> AwsError:
-    return AwsError(code, message)
-
-
 def _app_missing(name: str) -> AwsError:
-    return _err(
+    return AwsError(
         "ApplicationDoesNotExistException",
         f"The application {name} does not exist with the user or AWS account.",
     )
 
 
 def _group_missing(name: str) -> AwsError:
-    return _err(
+    return AwsError(
         "DeploymentGroupDoesNotExistException",
         f"The deployment group {name} does not exist with the user or AWS account.",
     )
 
 
 def _config_missing(name: str) -> AwsError:
-    return _err(
+    return AwsError(
         "DeploymentConfigDoesNotExistException",
         f"The deployment configuration {name} does not exist with the user or AWS account.",
     )
@@ -183,13 +179,12 @@ class CodeDeployChecks(Handler):
         return None
 
 
-class CodeDeploy:
+class CodeDeploy(BackendHandler):
     """Router handler for ``codedeploy``: owns the operations listed in the module docstring and
     lets every other operation through to moto."""
 
     def __init__(self, account_id: str, default_region: str) -> None:
-        self.account_id = account_id
-        self.default_region = default_region
+        super().__init__(account_id, default_region)
         # (region) -> name -> custom deployment configuration
         self.configs: dict[str, dict[str, dict[str, Any]]] = {}
         self._lock = threading.RLock()
@@ -221,7 +216,7 @@ class CodeDeploy:
         if op is None:
             return None
         body = req.json_body()
-        region = req.region or self.default_region
+        region = self.region(req)
         with self._lock:
             out = op(region, body)
         if out is None:  # checked: moto serves it
@@ -233,28 +228,19 @@ class CodeDeploy:
             return None
         return json_response(req, out)
 
-    def after(self, req: AwsRequest, resp: Response) -> Response:
-        return resp
-
     # --- moto's storage ----------------------------------------------------------------------
 
     def backend(self, region: str) -> Any:
-        from moto.codedeploy.models import codedeploy_backends
-
-        return codedeploy_backends[self.account_id][region]
+        return self.moto_backend("codedeploy", region)
 
     def _arn(self, region: str, kind: str, name: str) -> str:
         return f"arn:aws:codedeploy:{region}:{self.account_id}:{kind}:{name}"
 
     @staticmethod
     def _text(body: dict[str, Any], key: str, required: str, invalid: str, what: str) -> str:
-        value = body.get(key)
-        if value is None or value == "":
-            raise _err(required, f"The {what} was not specified.")
-        if not isinstance(value, str):
-            raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a string")
+        value = Params(body).required_text(key, required, f"The {what} was not specified.")
         if not _NAME_RE.match(value):
-            raise _err(invalid, f"The {what} was specified in an invalid format.")
+            raise AwsError(invalid, f"The {what} was specified in an invalid format.")
         return value
 
     def _app_name(self, body: dict[str, Any], key: str = "applicationName") -> str:
@@ -310,7 +296,7 @@ class CodeDeploy:
         b = self.backend(region)
         app = self._app(region, old)
         if new in b.applications:
-            raise _err(
+            raise AwsError(
                 "ApplicationAlreadyExistsException",
                 f"The application {new} already exists with the user or AWS account.",
             )
@@ -358,7 +344,7 @@ class CodeDeploy:
             raise _group_missing(current)
         new = self._group_name(body, "newDeploymentGroupName") if body.get("newDeploymentGroupName") else None
         if new is not None and new != current and new in groups:
-            raise _err(
+            raise AwsError(
                 "DeploymentGroupAlreadyExistsException",
                 f"A deployment group with the specified name {new} with the user or AWS account already exists.",
             )
@@ -382,11 +368,11 @@ class CodeDeploy:
         app_name = self._app_name(body)
         names = body.get("deploymentGroupNames")
         if not names:
-            raise _err("DeploymentGroupNameRequiredException", "The deployment group name was not specified.")
+            raise AwsError("DeploymentGroupNameRequiredException", "The deployment group name was not specified.")
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise AwsError("SerializationException", "Unexpected value type for 'deploymentGroupNames'")
+            raise wrong_type("deploymentGroupNames")
         if len(names) > 100:
-            raise _err("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded.")
+            raise AwsError("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded.")
         self._app(region, app_name)
         groups = self.backend(region).deployment_groups.get(app_name, {})
         found = [groups[n].to_dict() for n in names if n in groups]
@@ -435,12 +421,12 @@ class CodeDeploy:
         name = self._config_name(body)
         platform = body.get("computePlatform") or "Server"
         if platform not in DEFAULT_CONFIG:
-            raise _err(
+            raise AwsError(
                 "InvalidComputePlatformException",
                 "The computePlatform is invalid. The computePlatform should be Lambda, Server, or ECS.",
             )
         if name in BUILTIN_CONFIGS or name in self.configs.get(region, {}):
-            raise _err(
+            raise AwsError(
                 "DeploymentConfigAlreadyExistsException",
                 f"A deployment configuration with the specified name {name} with the user or AWS account already exists.",
             )
@@ -453,7 +439,7 @@ class CodeDeploy:
             routing = _ALL_AT_ONCE
         else:
             if hosts is not None:
-                raise _err(
+                raise AwsError(
                     "InvalidMinimumHealthyHostValueException",
                     f"The minimum healthy instance value was specified in an invalid format: minimumHealthyHosts is not used by {platform} deployment configurations.",
                 )
@@ -479,7 +465,7 @@ class CodeDeploy:
     def delete_deployment_config(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
         name = self._config_name(body)
         if name in BUILTIN_CONFIGS:
-            raise _err(
+            raise AwsError(
                 "InvalidOperationException",
                 f"An invalid operation was detected: the default deployment configuration {name} cannot be deleted.",
             )
@@ -488,7 +474,7 @@ class CodeDeploy:
             return {}
         for groups in self.backend(region).deployment_groups.values():
             if any(str(g.deployment_config_name) == name for g in groups.values()):
-                raise _err("DeploymentConfigInUseException", "The deployment configuration is still in use.")
+                raise AwsError("DeploymentConfigInUseException", "The deployment configuration is still in use.")
         del configs[name]
         return {}
 
@@ -500,22 +486,20 @@ class CodeDeploy:
 
     def _resource(self, region: str, body: dict[str, Any]) -> str:
         """The ARN of an existing application or deployment group (AWS's errors otherwise)."""
-        arn = body.get("ResourceArn")
-        if arn is None or arn == "":
-            raise _err("ResourceArnRequiredException", "The ARN of a resource is required, but was not found.")
-        if not isinstance(arn, str):
-            raise AwsError("SerializationException", "Unexpected value type for 'ResourceArn': expected a string")
+        arn = Params(body).required_text(
+            "ResourceArn", "ResourceArnRequiredException", "The ARN of a resource is required, but was not found."
+        )
         parts = arn.split(":", 5)
         if len(parts) != 6 or parts[0] != "arn" or not parts[1].startswith("aws") or not parts[5]:
-            raise _err("InvalidArnException", "The specified ARN is not in a valid format.")
+            raise AwsError("InvalidArnException", "The specified ARN is not in a valid format.")
         kind, _, name = parts[5].partition(":")
         if parts[2] != "codedeploy" or kind not in ("application", "deploymentgroup"):
-            raise _err(
+            raise AwsError(
                 "ArnNotSupportedException",
                 "The specified ARN is not supported. For example, it might be an ARN for a resource that is not expected.",
             )
         if not name:
-            raise _err("InvalidArnException", "The specified ARN is not in a valid format.")
+            raise AwsError("InvalidArnException", "The specified ARN is not in a valid format.")
         if parts[3] != region or parts[4] != self.account_id:
             # another region's or account's resource is not found from here
             if kind == "application":
@@ -528,7 +512,7 @@ class CodeDeploy:
         else:
             app, _, group = name.partition("/")
             if not group:
-                raise _err("InvalidArnException", "The specified ARN is not in a valid format.")
+                raise AwsError("InvalidArnException", "The specified ARN is not in a valid format.")
             if app not in b.applications:
                 raise _app_missing(app)
             if group not in b.deployment_groups.get(app, {}):
@@ -545,9 +529,9 @@ class CodeDeploy:
         arn = self._resource(region, body)
         keys = body.get("TagKeys")
         if not keys:
-            raise _err("TagRequiredException", "A tag was not specified.")
+            raise AwsError("TagRequiredException", "A tag was not specified.")
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            raise AwsError("SerializationException", "Unexpected value type for 'TagKeys'")
+            raise wrong_type("TagKeys")
         self.backend(region).tagger.untag_resource_using_names(arn, keys)
         return {}
 
@@ -570,21 +554,21 @@ class CodeDeploy:
 
 def _check_tags(tags: Any) -> list[dict[str, str]]:
     if not tags:
-        raise _err("TagRequiredException", "A tag was not specified.")
+        raise AwsError("TagRequiredException", "A tag was not specified.")
     if not isinstance(tags, list) or not all(
         isinstance(t, dict) and isinstance(t.get("Key"), str) and isinstance(t.get("Value", ""), str)
         for t in tags
     ):
-        raise _err("InvalidTagsToAddException", "The specified tags are not valid.")
-    if any(not 1 <= len(t["Key"]) <= 128 or len(t.get("Value", "")) > 256 for t in tags):
-        raise _err("InvalidTagsToAddException", "The specified tags are not valid.")
-    if any(t["Key"].startswith("aws:") for t in tags):
-        raise _err("InvalidTagsToAddException", "The specified tags are not valid: keys cannot start with aws:.")
+        raise AwsError("InvalidTagsToAddException", "The specified tags are not valid.")
+    if not all(tag_fits(t["Key"], t.get("Value", "")) for t in tags):
+        raise AwsError("InvalidTagsToAddException", "The specified tags are not valid.")
+    if any(is_system_tag(t["Key"]) for t in tags):
+        raise AwsError("InvalidTagsToAddException", "The specified tags are not valid: keys cannot start with aws:.")
     return [{"Key": t["Key"], "Value": t.get("Value", "")} for t in tags]
 
 
 def _invalid_routing(reason: str) -> AwsError:
-    return _err(
+    return AwsError(
         "InvalidTrafficRoutingConfigurationException",
         f"The configuration that specifies how traffic is routed during a deployment is invalid: {reason}.",
     )
@@ -596,7 +580,7 @@ def _int(value: Any, low: int, high: int) -> bool:
 
 def _check_routing(routing: Any) -> dict[str, Any]:
     if not isinstance(routing, dict):
-        raise AwsError("SerializationException", "Unexpected value type for 'trafficRoutingConfig'")
+        raise wrong_type("trafficRoutingConfig")
     kind = routing.get("type")
     if kind == "AllAtOnce":
         return dict(_ALL_AT_ONCE)
@@ -626,7 +610,7 @@ def _check_routing(routing: Any) -> dict[str, Any]:
 
 
 def _check_hosts(hosts: Any) -> dict[str, Any]:
-    bad = _err(
+    bad = AwsError(
         "InvalidMinimumHealthyHostValueException",
         "The minimum healthy instance value was specified in an invalid format.",
     )

@@ -1,5 +1,5 @@
-"""What the service modules share: the handler base, reading moto's state, and small helpers for
-requests and answers.
+"""What the service modules share: the handler base, reading moto's state, typed request
+parameters, tag limits, and small helpers for requests and answers.
 
 Each service module holds only its own service's behaviour; a rule every service follows the same
 way is written here once.
@@ -7,6 +7,8 @@ way is written here once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib
 from typing import Any
 
@@ -71,3 +73,88 @@ def with_body(resp: Response, body: bytes) -> Response:
     headers = [(k, v) for k, v in resp.headers if k.lower() != "content-length"]
     headers.append(("Content-Length", str(len(body))))
     return Response(resp.status, headers, body)
+
+
+# --- request parameters ------------------------------------------------------------------------
+
+
+def wrong_type(key: str, expected: str = "") -> AwsError:
+    """What the JSON protocols answer a parameter of the wrong type."""
+    message = f"Unexpected value type for '{key}'"
+    return AwsError("SerializationException", f"{message}: expected {expected}" if expected else message)
+
+
+class Params:
+    """Typed access to a JSON request body: a value of the wrong type is a SerializationException,
+    a missing or empty one the service's own *Required exception where the caller names one."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+
+    def text(self, key: str, required: str | None = None, message: str = "") -> str | None:
+        value = self.body.get(key)
+        if value is None:
+            if required:
+                raise AwsError(required, message or f"A value for {key} is required, but was not specified.")
+            return None
+        if not isinstance(value, str):
+            raise wrong_type(key, "a string")
+        if value == "" and required:
+            raise AwsError(required, message or f"A value for {key} is required, but was not specified.")
+        return value
+
+    def required_text(self, key: str, required: str, message: str = "") -> str:
+        """A string that must be there and not empty (``required`` is the error otherwise)."""
+        value = self.text(key, required, message)
+        assert value is not None
+        return value
+
+    def blob(self, key: str, required: str | None = None) -> bytes | None:
+        value = self.text(key, required, f"The {key} is required.")
+        if value is None:
+            return None
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise AwsError("SerializationException", f"'{key}' is not valid base64") from exc
+
+    def items(self, key: str) -> list[Any]:
+        value = self.body.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise wrong_type(key, "a list")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.body.get(key, False)
+        if not isinstance(value, bool):
+            raise wrong_type(key, "a boolean")
+        return value
+
+    def integer(self, key: str) -> int | None:
+        value = self.body.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wrong_type(key, "an integer")
+        return value
+
+
+# --- tags --------------------------------------------------------------------------------------
+
+# The limits every service the sandbox owns applies to a resource's tags; each answers a
+# breach with its own exception.
+MAX_TAGS = 50  # per resource
+MAX_TAG_KEY = 128  # characters, at least 1
+MAX_TAG_VALUE = 256  # characters, may be empty
+SYSTEM_TAG_PREFIX = "aws:"  # reserved for AWS's own tags
+
+
+def tag_fits(key: str, value: str = "") -> bool:
+    """Are a tag's key and value within the length limits?"""
+    return 1 <= len(key) <= MAX_TAG_KEY and len(value) <= MAX_TAG_VALUE
+
+
+def is_system_tag(key: str) -> bool:
+    return key.startswith(SYSTEM_TAG_PREFIX)

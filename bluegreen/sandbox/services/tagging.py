@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..wire import AwsError, AwsRequest, Response, json_response
+from .common import BackendHandler, Params
 
 log = logging.getLogger("bluegreen.sandbox.tagging")
 
@@ -53,10 +54,9 @@ def arn_type(arn: str) -> tuple[str, str]:
     return service, resource[:cut]
 
 
-class Tagging:
+class Tagging(BackendHandler):
     def __init__(self, account_id: str, default_region: str) -> None:
-        self.account_id = account_id
-        self.default_region = default_region
+        super().__init__(account_id, default_region)
         self.sources: list[Source] = [
             self._ec2,
             self._elbv2,
@@ -81,10 +81,7 @@ class Tagging:
         }.get(req.operation or "")
         if op is None:
             return None
-        return json_response(req, op(req.region or self.default_region, req.json_body()))
-
-    def after(self, req: AwsRequest, resp: Response) -> Response:
-        return resp
+        return json_response(req, op(self.region(req), req.json_body()))
 
     # --- operations --------------------------------------------------------------------------
 
@@ -98,9 +95,10 @@ class Tagging:
         return out
 
     def get_resources(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
-        tag_filters = _list(body, "TagFilters")
-        type_filters = _list(body, "ResourceTypeFilters")
-        arn_list = _list(body, "ResourceARNList")
+        params = Params(body)
+        tag_filters = params.items("TagFilters")
+        type_filters = params.items("ResourceTypeFilters")
+        arn_list = params.items("ResourceARNList")
         if arn_list and (tag_filters or type_filters):
             raise _invalid(
                 "You can't specify ResourceARNList together with TagFilters or ResourceTypeFilters."
@@ -153,17 +151,14 @@ class Tagging:
 
     # --- what moto stores --------------------------------------------------------------------
 
-    def _backend(self, module: str, name: str, region: str) -> Any:
-        import importlib
-
-        backends = getattr(importlib.import_module(f"moto.{module}.models"), name)
+    def _backend(self, service: str, region: str) -> Any:
         try:
-            return backends[self.account_id][region]
+            return self.moto_backend(service, region)
         except KeyError:  # a region moto does not know for this service
             return None
 
     def _ec2(self, region: str) -> dict[str, dict[str, str]]:
-        ec2 = self._backend("ec2", "ec2_backends", region)
+        ec2 = self._backend("ec2", region)
         if ec2 is None:
             return {}
         kinds: dict[str, Iterable[Any]] = {
@@ -187,7 +182,7 @@ class Tagging:
         return out
 
     def _elbv2(self, region: str) -> dict[str, dict[str, str]]:
-        elbv2 = self._backend("elbv2", "elbv2_backends", region)
+        elbv2 = self._backend("elbv2", region)
         if elbv2 is None:
             return {}
         arns = [lb.arn for lb in list(elbv2.load_balancers.values())]
@@ -198,7 +193,7 @@ class Tagging:
         return {arn: elbv2.tagging_service.get_tag_dict_for_resource(arn) for arn in arns}
 
     def _ecs(self, region: str) -> dict[str, dict[str, str]]:
-        ecs = self._backend("ecs", "ecs_backends", region)
+        ecs = self._backend("ecs", region)
         if ecs is None:
             return {}
 
@@ -228,17 +223,14 @@ class Tagging:
         return out
 
     def _logs(self, region: str) -> dict[str, dict[str, str]]:
-        logs = self._backend("logs", "logs_backends", region)
+        logs = self._backend("logs", region)
         if logs is None:
             return {}
         return {g.arn: logs.list_tags_for_resource(g.arn) for g in list(logs.groups.values())}
 
     def _s3(self, region: str) -> dict[str, dict[str, str]]:
-        from moto.s3.models import s3_backends
-
-        try:
-            s3 = s3_backends[self.account_id]["aws"]
-        except KeyError:
+        s3 = self._backend("s3", "aws")  # one backend for every region's buckets
+        if s3 is None:
             return {}
         return {
             b.arn: s3.tagger.get_tag_dict_for_resource(b.arn)
@@ -247,13 +239,13 @@ class Tagging:
         }
 
     def _codepipeline(self, region: str) -> dict[str, dict[str, str]]:
-        backend = self._backend("codepipeline", "codepipeline_backends", region)
+        backend = self._backend("codepipeline", region)
         if backend is None:
             return {}
         return {p.metadata["pipelineArn"]: dict(p.tags) for p in list(backend.pipelines.values())}
 
     def _ecr(self, region: str) -> dict[str, dict[str, str]]:
-        backend = self._backend("ecr", "ecr_backends", region)
+        backend = self._backend("ecr", region)
         if backend is None:
             return {}
         return {
@@ -261,21 +253,12 @@ class Tagging:
         }
 
     def _event_rules(self, region: str) -> dict[str, dict[str, str]]:
-        backend = self._backend("events", "events_backends", region)
+        backend = self._backend("events", region)
         if backend is None:
             return {}
         buses = list(backend.event_buses.values())
         arns = [b.arn for b in buses] + [rule.arn for b in buses for rule in list(b.rules.values())]
         return {arn: backend.tagger.get_tag_dict_for_resource(arn) for arn in arns}
-
-
-def _list(body: dict[str, Any], key: str) -> list[Any]:
-    value = body.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a list")
-    return value
 
 
 def _tag_check(key: str, values: list[Any]) -> Callable[[dict[str, str]], bool]:

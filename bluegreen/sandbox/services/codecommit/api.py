@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...wire import AwsError, AwsRequest, Response, json_response, unknown_operation
+from ..common import MAX_TAGS, Handler, Params, is_system_tag, tag_fits, wrong_type
 from .gitobjects import FILE_MODES, MODE_NAMES, Entry, ObjectStore, Person
 
 _REPO_NAME_RE = re.compile(r"^[\w.-]{1,100}$")
@@ -33,84 +34,27 @@ MAX_COMMIT_BYTES = 7 * 1024 * 1024
 ReferenceHook = Callable[[dict[str, Any]], None]
 
 
-def _err(code: str, message: str) -> AwsError:
-    return AwsError(code, message)
-
-
-class _Params:
-    """Typed access to a JSON request body, with CodeCommit's *Required exceptions."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        self.body = body
-
-    def text(self, key: str, required: str | None = None, message: str = "") -> str | None:
-        value = self.body.get(key)
-        if value is None:
-            if required:
-                raise _err(required, message or f"A value for {key} is required, but was not specified.")
-            return None
-        if not isinstance(value, str):
-            raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a string")
-        if value == "" and required:
-            raise _err(required, message or f"A value for {key} is required, but was not specified.")
-        return value
-
-    def blob(self, key: str, required: str | None = None) -> bytes | None:
-        value = self.text(key, required, f"The {key} is required.")
-        if value is None:
-            return None
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise AwsError("SerializationException", f"'{key}' is not valid base64") from exc
-
-    def items(self, key: str) -> list[Any]:
-        value = self.body.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a list")
-        return value
-
-    def flag(self, key: str) -> bool:
-        value = self.body.get(key, False)
-        if not isinstance(value, bool):
-            raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a boolean")
-        return value
-
-    def integer(self, key: str) -> int | None:
-        value = self.body.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise AwsError(
-                "SerializationException", f"Unexpected value type for '{key}': expected an integer"
-            )
-        return value
-
-
-MAX_TAGS = 50
 
 
 def _check_tags(value: Any, required: bool) -> dict[str, str]:
-    """A tags map as CodeCommit validates it (keys 1-128 characters, values up to 256, no
-    ``aws:`` prefix, at most 50)."""
+    """A tags map as CodeCommit validates it (the limits of :mod:`..common`, checked in
+    CodeCommit's order: system prefix, lengths, count)."""
     if value is None:
         if required:
-            raise _err("TagsMapRequiredException", "A map of tags is required.")
+            raise AwsError("TagsMapRequiredException", "A map of tags is required.")
         return {}
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise AwsError("SerializationException", "Unexpected value type for 'tags': expected a map of strings")
+        raise wrong_type("tags", "a map of strings")
     if required and not value:
-        raise _err("TagsMapRequiredException", "A map of tags is required.")
-    if any(k.startswith("aws:") for k in value):
-        raise _err("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
-    if any(not 1 <= len(k) <= 128 or len(v) > 256 for k, v in value.items()):
-        raise _err("InvalidTagsMapException", "The map of tags is not valid.")
+        raise AwsError("TagsMapRequiredException", "A map of tags is required.")
+    if any(is_system_tag(k) for k in value):
+        raise AwsError("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
+    if not all(tag_fits(k, v) for k, v in value.items()):
+        raise AwsError("InvalidTagsMapException", "The map of tags is not valid.")
     if len(value) > MAX_TAGS:
-        raise _err("TooManyTagsException", "The maximum number of tags for an AWS CodeCommit resource has been exceeded.")
+        raise AwsError("TooManyTagsException", "The maximum number of tags for an AWS CodeCommit resource has been exceeded.")
     return dict(value)
 
 
@@ -118,7 +62,7 @@ def _now() -> float:
     return round(time.time(), 3)
 
 
-class CodeCommit:
+class CodeCommit(Handler):
     """State and handlers. ``handle(req)`` answers every CodeCommit operation it knows."""
 
     def __init__(
@@ -136,7 +80,7 @@ class CodeCommit:
         self.on_reference_change = on_reference_change
         self._lock = threading.RLock()
         self._load()
-        self._ops: dict[str, Callable[[_Params], dict[str, Any]]] = {
+        self._ops: dict[str, Callable[[Params], dict[str, Any]]] = {
             "CreateRepository": self.create_repository,
             "GetRepository": self.get_repository,
             "DeleteRepository": self.delete_repository,
@@ -172,12 +116,9 @@ class CodeCommit:
             if req.operation in operation_names("codecommit"):
                 return None  # a real operation the sandbox does not own: moto's answer
             raise unknown_operation(req)
-        params = _Params(req.json_body())
+        params = Params(req.json_body())
         with self._lock:
             return json_response(req, op(params))
-
-    def after(self, req: AwsRequest, resp: Response) -> Response:
-        return resp
 
     # --- persistence -------------------------------------------------------------------------
 
@@ -198,15 +139,14 @@ class CodeCommit:
 
     # --- helpers -----------------------------------------------------------------------------
 
-    def _repo_name(self, p: _Params) -> str:
-        name = p.text(
+    def _repo_name(self, p: Params) -> str:
+        name = p.required_text(
             "repositoryName",
             "RepositoryNameRequiredException",
             "A repository name is required, but was not specified.",
         )
-        assert name is not None
         if not _REPO_NAME_RE.match(name) or name.endswith(".git"):
-            raise _err(
+            raise AwsError(
                 "InvalidRepositoryNameException",
                 "A specified repository name is not valid. This exception occurs only when a "
                 "specified repository name is not valid. Other exceptions occur when a required "
@@ -214,11 +154,11 @@ class CodeCommit:
             )
         return name
 
-    def _repo(self, p: _Params) -> dict[str, Any]:
+    def _repo(self, p: Params) -> dict[str, Any]:
         name = self._repo_name(p)
         repo = self.repos.get(name)
         if repo is None:
-            raise _err("RepositoryDoesNotExistException", f"{name} does not exist")
+            raise AwsError("RepositoryDoesNotExistException", f"{name} does not exist")
         return repo
 
     def _metadata(self, repo: dict[str, Any]) -> dict[str, Any]:
@@ -241,11 +181,10 @@ class CodeCommit:
     def arn(self, name: str) -> str:
         return f"arn:aws:codecommit:{self.region}:{self.account_id}:{name}"
 
-    def _branch_name(self, p: _Params, key: str = "branchName") -> str:
-        name = p.text(key, "BranchNameRequiredException", "A branch name is required, but was not specified.")
-        assert name is not None
+    def _branch_name(self, p: Params, key: str = "branchName") -> str:
+        name = p.required_text(key, "BranchNameRequiredException", "A branch name is required, but was not specified.")
         if not _BRANCH_RE.match(name) or name.startswith("/") or name.endswith((".lock", "/", ".")):
-            raise _err("InvalidBranchNameException", "The specified reference name is not valid.")
+            raise AwsError("InvalidBranchNameException", "The specified reference name is not valid.")
         return name
 
     def _resolve(self, repo: dict[str, Any], spec: str | None) -> str:
@@ -253,7 +192,7 @@ class CodeCommit:
         if spec is None:
             spec = repo.get("defaultBranch")
             if spec is None:
-                raise _err(
+                raise AwsError(
                     "CommitDoesNotExistException",
                     "The specified commit does not exist or no commit was specified, and the specified repository has no default branch.",
                 )
@@ -263,7 +202,7 @@ class CodeCommit:
             return str(repo["branches"][spec[11:]])
         if _COMMIT_ID_RE.match(spec) and spec in repo["commits"]:
             return spec
-        raise _err("CommitDoesNotExistException", f"Could not find commit {spec}")
+        raise AwsError("CommitDoesNotExistException", f"Could not find commit {spec}")
 
     def _files_at(self, commit_id: str | None) -> dict[str, Entry]:
         if commit_id is None:
@@ -271,43 +210,40 @@ class CodeCommit:
         commit = self.objects.commit(commit_id)
         return self.objects.flatten(commit.tree_id) if commit else {}
 
-    def _path(self, p: _Params | dict[str, Any], key: str) -> str:
-        raw = p.body.get(key) if isinstance(p, _Params) else p.get(key)
-        if raw is None or raw == "":
-            raise _err(
-                "PathRequiredException",
-                "The folderPath for a location cannot be null."
-                if key == "folderPath"
-                else "The filePath for a location cannot be empty or null.",
-            )
-        if not isinstance(raw, str):
-            raise AwsError("SerializationException", f"Unexpected value type for '{key}': expected a string")
+    def _path(self, p: Params | dict[str, Any], key: str) -> str:
+        raw = (p if isinstance(p, Params) else Params(p)).required_text(
+            key,
+            "PathRequiredException",
+            "The folderPath for a location cannot be null."
+            if key == "folderPath"
+            else "The filePath for a location cannot be empty or null.",
+        )
         path = raw.strip("/")
         parts = path.split("/")
         if any(part in ("", ".", "..", ".git") for part in parts) or "\0" in path:
-            raise _err("InvalidPathException", "The specified path is not valid.")
+            raise AwsError("InvalidPathException", "The specified path is not valid.")
         return path
 
     def _file_mode(self, value: Any) -> str:
         if value is None:
             return FILE_MODES["NORMAL"]
         if not isinstance(value, str) or value not in FILE_MODES:
-            raise _err(
+            raise AwsError(
                 "InvalidFileModeException",
                 "The specified file mode permission is not valid. For a list of valid file mode permissions, see PutFile.",
             )
         return FILE_MODES[value]
 
-    def _person(self, p: _Params, name_key: str) -> Person:
+    def _person(self, p: Params, name_key: str) -> Person:
         name = p.text(name_key) or ""
         email = p.text("email") or ""
         if len(name) > 1024:
-            raise _err(
+            raise AwsError(
                 "NameLengthExceededException",
                 "The user name is not valid because it has exceeded the character limit for author names.",
             )
         if email and "@" not in email:
-            raise _err(
+            raise AwsError(
                 "InvalidEmailException",
                 "The specified email address either contains one or more characters that are not allowed, or it exceeds the maximum number of characters allowed for an email address.",
             )
@@ -315,16 +251,16 @@ class CodeCommit:
 
     # --- repositories ------------------------------------------------------------------------
 
-    def create_repository(self, p: _Params) -> dict[str, Any]:
+    def create_repository(self, p: Params) -> dict[str, Any]:
         name = self._repo_name(p)
         description = p.text("repositoryDescription")
         if description is not None and len(description) > 1000:
-            raise _err(
+            raise AwsError(
                 "InvalidRepositoryDescriptionException", "The specified repository description is not valid."
             )
         tags = _check_tags(p.body.get("tags"), required=False)
         if name in self.repos:
-            raise _err("RepositoryNameExistsException", f"Repository named {name} already exists")
+            raise AwsError("RepositoryNameExistsException", f"Repository named {name} already exists")
         now = _now()
         repo = {
             "repositoryId": str(uuid.uuid4()),
@@ -340,22 +276,22 @@ class CodeCommit:
         self._save()
         return {"repositoryMetadata": self._metadata(repo)}
 
-    def get_repository(self, p: _Params) -> dict[str, Any]:
+    def get_repository(self, p: Params) -> dict[str, Any]:
         return {"repositoryMetadata": self._metadata(self._repo(p))}
 
-    def delete_repository(self, p: _Params) -> dict[str, Any]:
+    def delete_repository(self, p: Params) -> dict[str, Any]:
         name = self._repo_name(p)
         repo = self.repos.pop(name, None)
         self._save()
         return {"repositoryId": repo["repositoryId"]} if repo else {}
 
-    def list_repositories(self, p: _Params) -> dict[str, Any]:
+    def list_repositories(self, p: Params) -> dict[str, Any]:
         sort_by = p.text("sortBy") or "repositoryName"
         order = p.text("order") or "ascending"
         if sort_by not in ("repositoryName", "lastModifiedDate"):
-            raise _err("InvalidSortByException", "The specified sort by value is not valid.")
+            raise AwsError("InvalidSortByException", "The specified sort by value is not valid.")
         if order not in ("ascending", "descending"):
-            raise _err("InvalidOrderException", "The specified sort order is not valid.")
+            raise AwsError("InvalidOrderException", "The specified sort order is not valid.")
         p.text("nextToken")
         repos = sorted(self.repos.values(), key=lambda r: r[sort_by], reverse=order == "descending")
         return {
@@ -364,10 +300,10 @@ class CodeCommit:
             ]
         }
 
-    def batch_get_repositories(self, p: _Params) -> dict[str, Any]:
+    def batch_get_repositories(self, p: Params) -> dict[str, Any]:
         names = p.items("repositoryNames")
         if not names:
-            raise _err(
+            raise AwsError(
                 "RepositoryNamesRequiredException",
                 "At least one repository name is required, but was not specified.",
             )
@@ -383,13 +319,12 @@ class CodeCommit:
 
     # --- tags --------------------------------------------------------------------------------
 
-    def _repo_by_arn(self, p: _Params) -> dict[str, Any]:
-        arn = p.text(
+    def _repo_by_arn(self, p: Params) -> dict[str, Any]:
+        arn = p.required_text(
             "resourceArn",
             "ResourceArnRequiredException",
             "A valid Amazon Resource Name (ARN) for an AWS CodeCommit resource is required. For a list of valid resources in AWS CodeCommit, see CodeCommit Resources and Operations in the AWS CodeCommit User Guide.",
         )
-        assert arn is not None
         parts = arn.split(":", 5)
         if (
             len(parts) != 6
@@ -400,34 +335,34 @@ class CodeCommit:
             or not (parts[4].isdigit() and len(parts[4]) == 12)
             or not _REPO_NAME_RE.match(parts[5])
         ):
-            raise _err("InvalidResourceArnException", "The value for the resource ARN is not valid. For more information about resources in AWS CodeCommit, see CodeCommit Resources and Operations in the AWS CodeCommit User Guide.")
+            raise AwsError("InvalidResourceArnException", "The value for the resource ARN is not valid. For more information about resources in AWS CodeCommit, see CodeCommit Resources and Operations in the AWS CodeCommit User Guide.")
         name = parts[5]
         repo = self.repos.get(name)
         if repo is None or arn != self.arn(name):
-            raise _err("RepositoryDoesNotExistException", f"{name} does not exist")
+            raise AwsError("RepositoryDoesNotExistException", f"{name} does not exist")
         return repo
 
-    def tag_resource(self, p: _Params) -> dict[str, Any]:
+    def tag_resource(self, p: Params) -> dict[str, Any]:
         repo = self._repo_by_arn(p)
         tags = _check_tags(p.body.get("tags"), required=True)
         merged = {**repo.get("tags", {}), **tags}
         if len(merged) > MAX_TAGS:
-            raise _err("TooManyTagsException", "The maximum number of tags for an AWS CodeCommit resource has been exceeded.")
+            raise AwsError("TooManyTagsException", "The maximum number of tags for an AWS CodeCommit resource has been exceeded.")
         repo["tags"] = merged
         self._save()
         return {}
 
-    def untag_resource(self, p: _Params) -> dict[str, Any]:
+    def untag_resource(self, p: Params) -> dict[str, Any]:
         repo = self._repo_by_arn(p)
         keys = p.body.get("tagKeys")
         if keys is None:
-            raise _err("TagKeysListRequiredException", "A list of tag keys is required. The list cannot be empty or null.")
+            raise AwsError("TagKeysListRequiredException", "A list of tag keys is required. The list cannot be empty or null.")
         if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
-            raise AwsError("SerializationException", "Unexpected value type for 'tagKeys': expected a list of strings")
-        if not keys or len(keys) > MAX_TAGS or any(not 1 <= len(k) <= 128 for k in keys):
-            raise _err("InvalidTagKeysListException", "The list of tags is not valid.")
-        if any(k.startswith("aws:") for k in keys):
-            raise _err("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
+            raise wrong_type("tagKeys", "a list of strings")
+        if not keys or len(keys) > MAX_TAGS or not all(tag_fits(k) for k in keys):
+            raise AwsError("InvalidTagKeysListException", "The list of tags is not valid.")
+        if any(is_system_tag(k) for k in keys):
+            raise AwsError("InvalidSystemTagUsageException", "The specified tag is not valid. Key names cannot be prefixed with aws:.")
         tags = dict(repo.get("tags", {}))
         for k in keys:
             tags.pop(k, None)
@@ -435,7 +370,7 @@ class CodeCommit:
         self._save()
         return {}
 
-    def list_tags_for_resource(self, p: _Params) -> dict[str, Any]:
+    def list_tags_for_resource(self, p: Params) -> dict[str, Any]:
         repo = self._repo_by_arn(p)
         p.text("nextToken")
         return {"tags": dict(repo.get("tags", {}))}
@@ -447,37 +382,36 @@ class CodeCommit:
 
     # --- branches ----------------------------------------------------------------------------
 
-    def get_branch(self, p: _Params) -> dict[str, Any]:
+    def get_branch(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         branch = self._branch_name(p)
         if branch not in repo["branches"]:
-            raise _err("BranchDoesNotExistException", f"Could not find branch {branch}")
+            raise AwsError("BranchDoesNotExistException", f"Could not find branch {branch}")
         return {"branch": {"branchName": branch, "commitId": repo["branches"][branch]}}
 
-    def list_branches(self, p: _Params) -> dict[str, Any]:
+    def list_branches(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         p.text("nextToken")
         return {"branches": sorted(repo["branches"])}
 
-    def create_branch(self, p: _Params) -> dict[str, Any]:
+    def create_branch(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         branch = self._branch_name(p)
-        commit_id = p.text("commitId", "CommitIdRequiredException", "A commit ID was not specified.")
-        assert commit_id is not None
+        commit_id = p.required_text("commitId", "CommitIdRequiredException", "A commit ID was not specified.")
         if branch in repo["branches"]:
-            raise _err("BranchNameExistsException", f"Branch {branch} already exists")
+            raise AwsError("BranchNameExistsException", f"Branch {branch} already exists")
         if not _COMMIT_ID_RE.match(commit_id):
-            raise _err("InvalidCommitIdException", "The specified commit ID is not valid.")
+            raise AwsError("InvalidCommitIdException", "The specified commit ID is not valid.")
         if commit_id not in repo["commits"]:
-            raise _err("CommitDoesNotExistException", f"Could not find commit {commit_id}")
+            raise AwsError("CommitDoesNotExistException", f"Could not find commit {commit_id}")
         self._move_branch(repo, branch, commit_id)
         return {}
 
-    def delete_branch(self, p: _Params) -> dict[str, Any]:
+    def delete_branch(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         branch = self._branch_name(p)
         if branch == repo.get("defaultBranch"):
-            raise _err(
+            raise AwsError(
                 "DefaultBranchCannotBeDeletedException",
                 "The specified branch is the default branch for the repository, and cannot be deleted. To delete this branch, you must first set another branch as the default branch.",
             )
@@ -531,29 +465,29 @@ class CodeCommit:
         head = repo["branches"].get(branch)
         if parent is not None:
             if not _COMMIT_ID_RE.match(parent):
-                raise _err(
+                raise AwsError(
                     "InvalidParentCommitIdException",
                     "The parent commit ID is not valid. The commit ID cannot be empty, and must match the head commit ID for the branch of the repository where you want to add or update a file.",
                 )
             if parent not in repo["commits"]:
-                raise _err(
+                raise AwsError(
                     "ParentCommitDoesNotExistException",
                     "The parent commit ID is not valid because it does not exist. The specified parent commit ID does not exist in the specified branch of the repository.",
                 )
         if head is None:
             if repo["branches"] and parent is None:
-                raise _err(
+                raise AwsError(
                     "ParentCommitIdRequiredException",
                     "A parent commit ID is required. To view the full commit ID of a branch in a repository, use GetBranch or a Git command (for example, git pull or git log).",
                 )
             return parent
         if parent is None:
-            raise _err(
+            raise AwsError(
                 "ParentCommitIdRequiredException",
                 "A parent commit ID is required. To view the full commit ID of a branch in a repository, use GetBranch or a Git command (for example, git pull or git log).",
             )
         if parent != head:
-            raise _err(
+            raise AwsError(
                 "ParentCommitIdOutdatedException",
                 f"The parent commit ID {parent} is not the current tip of branch {branch}. To view the full commit ID of the current head of the branch, use GetBranch.",
             )
@@ -564,13 +498,13 @@ class CodeCommit:
         parts = path.split("/")
         for i in range(1, len(parts)):
             if "/".join(parts[:i]) in files:
-                raise _err(
+                raise AwsError(
                     "DirectoryNameConflictsWithFileNameException",
                     f"A folder cannot be created at {path} because a file with the same name already exists at {'/'.join(parts[:i])}.",
                 )
         prefix = path + "/"
         if any(f.startswith(prefix) for f in files):
-            raise _err(
+            raise AwsError(
                 "FileNameConflictsWithDirectoryNameException",
                 f"A file cannot be added at {path} because a folder with the same name already exists.",
             )
@@ -589,7 +523,7 @@ class CodeCommit:
         self._move_branch(repo, branch, commit_id)
         return commit_id, tree_id
 
-    def put_file(self, p: _Params) -> dict[str, Any]:
+    def put_file(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         branch = self._branch_name(p)
         content = p.blob("fileContent", "FileContentRequiredException")
@@ -600,7 +534,7 @@ class CodeCommit:
         message = p.text("commitMessage") or ""
         author = self._person(p, "name")
         if len(content) > MAX_FILE_BYTES:
-            raise _err(
+            raise AwsError(
                 "FileContentSizeLimitExceededException",
                 "The file cannot be added because it is too large. The maximum file size is 6 MB, and the combined file content change size is 7 MB.",
             )
@@ -609,7 +543,7 @@ class CodeCommit:
         blob_id = self.objects.put_blob(content)
         current = files.get(path)
         if current is not None and current.blob_id == blob_id and current.mode == mode:
-            raise _err(
+            raise AwsError(
                 "SameFileContentException",
                 "The file was not added or updated because the content of the file is exactly the same as the content of that file in the repository and branch that you specified.",
             )
@@ -619,26 +553,26 @@ class CodeCommit:
         commit_id, tree_id = self._commit(repo, branch, base, files, author, message)
         return {"commitId": commit_id, "blobId": blob_id, "treeId": tree_id}
 
-    def create_commit(self, p: _Params) -> dict[str, Any]:
+    def create_commit(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         branch = self._branch_name(p)
         parent = p.text("parentCommitId")
         author = self._person(p, "authorName")
         message = p.text("commitMessage") or ""
         if len(message) > 100 * 1024:
-            raise _err(
+            raise AwsError(
                 "CommitMessageLengthExceededException",
                 "The commit message is too long. Provide a shorter string.",
             )
         p.flag("keepEmptyFolders")
         puts, deletes, modes = p.items("putFiles"), p.items("deleteFiles"), p.items("setFileModes")
         if not (puts or deletes or modes):
-            raise _err(
+            raise AwsError(
                 "FileEntryRequiredException",
                 "The commit cannot be created because no files have been specified as added, updated, or changed (PutFile or DeleteFile) for the commit.",
             )
         if len(puts) + len(deletes) + len(modes) > 100:
-            raise _err(
+            raise AwsError(
                 "MaximumFileEntriesExceededException",
                 "The number of specified files to change as part of this commit exceeds the maximum number of files that can be changed in a single commit. Consider using a Git client for these changes.",
             )
@@ -655,7 +589,7 @@ class CodeCommit:
                 )
             path = self._path(entry, "filePath")
             if path in seen:
-                raise _err(
+                raise AwsError(
                     "SamePathRequestException",
                     f"The commit cannot be created because one or more changes in this commit duplicate actions in the same file path ({path}).",
                 )
@@ -665,41 +599,41 @@ class CodeCommit:
         for entry in deletes:
             path = entry_path(entry)
             if path not in files:
-                raise _err("FileDoesNotExistException", f"The file {path} does not exist.")
+                raise AwsError("FileDoesNotExistException", f"The file {path} does not exist.")
             del files[path]
         for entry in puts:
             path = entry_path(entry)
             content, source = entry.get("fileContent"), entry.get("sourceFile")
             if content is not None and source is not None:
-                raise _err(
+                raise AwsError(
                     "FileContentAndSourceFileSpecifiedException",
                     "The commit cannot be created because both a source file and file content have been specified for the same file. You cannot provide both. Either specify a source file or provide the file content directly.",
                 )
             if content is None and source is None:
-                raise _err(
+                raise AwsError(
                     "SourceFileOrContentRequiredException",
                     "The commit cannot be created because no source files or file content have been specified for the commit.",
                 )
             mode_name = entry.get("fileMode")
             if source is not None:
                 if not isinstance(source, dict):
-                    raise AwsError("SerializationException", "Unexpected value type for 'sourceFile'")
+                    raise wrong_type("sourceFile")
                 src = self._path(source, "filePath")
                 if src not in before:
-                    raise _err("FileDoesNotExistException", f"The file {src} does not exist.")
+                    raise AwsError("FileDoesNotExistException", f"The file {src} does not exist.")
                 blob_id = before[src].blob_id
                 mode = self._file_mode(mode_name) if mode_name else before[src].mode
                 if source.get("isMove") is True:
                     files.pop(src, None)
             else:
                 if not isinstance(content, str):
-                    raise AwsError("SerializationException", "Unexpected value type for 'fileContent'")
+                    raise wrong_type("fileContent")
                 try:
                     data = base64.b64decode(content, validate=True)
                 except (binascii.Error, ValueError) as exc:
                     raise AwsError("SerializationException", "'fileContent' is not valid base64") from exc
                 if len(data) > MAX_FILE_BYTES:
-                    raise _err(
+                    raise AwsError(
                         "FileContentSizeLimitExceededException",
                         "The file cannot be added because it is too large. The maximum file size is 6 MB, and the combined file content change size is 7 MB.",
                     )
@@ -710,17 +644,17 @@ class CodeCommit:
                 self._check_conflicts(files, path)
             files[path] = Entry(blob_id, mode)
         if total > MAX_COMMIT_BYTES:
-            raise _err(
+            raise AwsError(
                 "FolderContentSizeLimitExceededException",
                 "The commit cannot be created because at least one of the overall changes in the commit results in a folder whose contents exceed the limit of 6 MB.",
             )
         for entry in modes:
             path = entry_path(entry)
             if path not in files:
-                raise _err("FileDoesNotExistException", f"The file {path} does not exist.")
+                raise AwsError("FileDoesNotExistException", f"The file {path} does not exist.")
             files[path] = Entry(files[path].blob_id, self._file_mode(entry.get("fileMode") or "NORMAL"))
         if files == before and base is not None:
-            raise _err(
+            raise AwsError(
                 "NoChangeException",
                 "The commit cannot be created because no changes will be made to the repository as a result of this commit. A commit must contain at least one change.",
             )
@@ -751,15 +685,14 @@ class CodeCommit:
 
     # --- reading -----------------------------------------------------------------------------
 
-    def get_commit(self, p: _Params) -> dict[str, Any]:
+    def get_commit(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
-        commit_id = p.text("commitId", "CommitIdRequiredException", "A commit ID was not specified.")
-        assert commit_id is not None
+        commit_id = p.required_text("commitId", "CommitIdRequiredException", "A commit ID was not specified.")
         if not _COMMIT_ID_RE.match(commit_id):
-            raise _err("InvalidCommitIdException", "The specified commit ID is not valid.")
+            raise AwsError("InvalidCommitIdException", "The specified commit ID is not valid.")
         commit = self.objects.commit(commit_id) if commit_id in repo["commits"] else None
         if commit is None:
-            raise _err("CommitIdDoesNotExistException", f"Could not find commit {commit_id}")
+            raise AwsError("CommitIdDoesNotExistException", f"Could not find commit {commit_id}")
         return {
             "commit": {
                 "commitId": commit.commit_id,
@@ -780,14 +713,14 @@ class CodeCommit:
             }
         }
 
-    def get_file(self, p: _Params) -> dict[str, Any]:
+    def get_file(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         spec = p.text("commitSpecifier")
         path = self._path(p, "filePath")
         commit_id = self._resolve(repo, spec)
         entry = self._files_at(commit_id).get(path)
         if entry is None:
-            raise _err("FileDoesNotExistException", f"The file {path} does not exist.")
+            raise AwsError("FileDoesNotExistException", f"The file {path} does not exist.")
         data = self.objects.blob(entry.blob_id) or b""
         return {
             "commitId": commit_id,
@@ -798,20 +731,19 @@ class CodeCommit:
             "fileContent": base64.b64encode(data).decode(),
         }
 
-    def get_folder(self, p: _Params) -> dict[str, Any]:
+    def get_folder(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         spec = p.text("commitSpecifier")
-        raw = p.text("folderPath", "PathRequiredException", "The folderPath for a location cannot be null.")
-        assert raw is not None
+        raw = p.required_text("folderPath", "PathRequiredException", "The folderPath for a location cannot be null.")
         folder = raw.strip("/")
         if folder and any(part in ("", ".", "..") for part in folder.split("/")):
-            raise _err("InvalidPathException", "The specified path is not valid.")
+            raise AwsError("InvalidPathException", "The specified path is not valid.")
         commit_id = self._resolve(repo, spec)
         commit = self.objects.commit(commit_id)
         assert commit is not None
         tree_id = self.objects.subtree(commit.tree_id, folder)
         if tree_id is None:
-            raise _err("FolderDoesNotExistException", f"The folder {raw} does not exist.")
+            raise AwsError("FolderDoesNotExistException", f"The folder {raw} does not exist.")
         sub_folders, files, links, modules = [], [], [], []
         for mode, name, oid in self.objects.tree_entries(tree_id):
             absolute = f"{folder}/{name}" if folder else name
@@ -842,25 +774,24 @@ class CodeCommit:
             "subModules": modules,
         }
 
-    def get_blob(self, p: _Params) -> dict[str, Any]:
+    def get_blob(self, p: Params) -> dict[str, Any]:
         self._repo(p)
-        blob_id = p.text("blobId", "BlobIdRequiredException", "A blob ID is required, but was not specified.")
-        assert blob_id is not None
+        blob_id = p.required_text("blobId", "BlobIdRequiredException", "A blob ID is required, but was not specified.")
         if not _COMMIT_ID_RE.match(blob_id):
-            raise _err("InvalidBlobIdException", "The specified blob is not valid.")
+            raise AwsError("InvalidBlobIdException", "The specified blob is not valid.")
         data = self.objects.blob(blob_id)
         if data is None:
-            raise _err("BlobIdDoesNotExistException", f"Could not find blob {blob_id}")
+            raise AwsError("BlobIdDoesNotExistException", f"Could not find blob {blob_id}")
         return {"content": base64.b64encode(data).decode()}
 
-    def get_differences(self, p: _Params) -> dict[str, Any]:
+    def get_differences(self, p: Params) -> dict[str, Any]:
         repo = self._repo(p)
         after_spec = p.text("afterCommitSpecifier", "CommitRequiredException", "A commit was not specified.")
         before_spec = p.text("beforeCommitSpecifier")
         before_path, after_path = p.text("beforePath"), p.text("afterPath")
         max_results = p.integer("MaxResults")
         if max_results is not None and max_results < 1:
-            raise _err("InvalidMaxResultsException", "The specified number of maximum results is not valid.")
+            raise AwsError("InvalidMaxResultsException", "The specified number of maximum results is not valid.")
         p.text("NextToken")
         after = self._files_at(self._resolve(repo, after_spec))
         before = self._files_at(self._resolve(repo, before_spec)) if before_spec else {}

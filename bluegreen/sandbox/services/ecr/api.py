@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from ...clients import MotoClients
 from ...wire import AwsError, AwsRequest, Response, json_response
+from ..common import Handler, error_code, with_body
 from ..events import EventBus
 from .registry import Registry, RegistryError, StoredManifest
 
@@ -39,7 +40,7 @@ class MotoEcrGate:
         try:
             self.clients.get("ecr").describe_repositories(repositoryNames=[name])
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "RepositoryNotFoundException":
+            if error_code(exc) == "RepositoryNotFoundException":
                 return False
             raise
         return True
@@ -56,7 +57,7 @@ class MotoEcrGate:
         try:
             self.clients.get("ecr").put_image(**kwargs)
         except ClientError as exc:
-            code = exc.response["Error"]["Code"]
+            code = error_code(exc)
             if code == "ImageTagAlreadyExistsException":
                 raise RegistryError(
                     400,
@@ -66,15 +67,20 @@ class MotoEcrGate:
                 ) from exc
             if code != "ImageAlreadyExistsException":
                 raise
+        self.emit_push(name, manifest.digest, tag, manifest.media_type)
+
+    def emit_push(self, name: str, digest: str, tag: str | None, media_type: str) -> None:
+        """The ``ECR Image Action`` PUSH event, for a ``docker push`` and an API ``PutImage`` alike."""
         detail: dict[str, Any] = {
             "result": "SUCCESS",
             "repository-name": name,
-            "image-digest": manifest.digest,
+            "image-digest": digest,
             "action-type": "PUSH",
         }
-        if tag is not None:
+        if tag:
             detail["image-tag"] = tag
-        detail["manifest-media-type"] = manifest.media_type
+        if media_type:
+            detail["manifest-media-type"] = media_type
         self.bus.emit("aws.ecr", "ECR Image Action", detail, [])
 
     def find_manifest(self, name: str, ref: str) -> StoredManifest | None:
@@ -93,7 +99,7 @@ class MotoEcrGate:
         return StoredManifest(image["imageId"]["imageDigest"], media_type, body, 0)
 
 
-class EcrHandler:
+class EcrHandler(Handler):
     """Router handler for the ``ecr`` service."""
 
     def __init__(
@@ -268,11 +274,7 @@ class EcrHandler:
             body = self._sizes(body)
         if req.operation == "PutImage" and resp.status == 200 and self.gate is not None:
             self._api_push(body)
-        if body is resp.body:
-            return resp
-        headers = [(k, v) for k, v in resp.headers if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(body))))
-        return Response(resp.status, headers, body)
+        return resp if body is resp.body else with_body(resp, body)
 
     def _api_push(self, body: bytes) -> None:
         """An image put through the ECR API is a push too: the same event as ``docker push``."""
@@ -282,18 +284,10 @@ class EcrHandler:
             media_type = image.get("imageManifestMediaType") or json.loads(manifest).get("mediaType", "")
         except (ValueError, KeyError, TypeError, AttributeError):
             return
-        tag = image.get("imageId", {}).get("imageTag")
-        detail: dict[str, Any] = {
-            "result": "SUCCESS",
-            "repository-name": image.get("repositoryName", ""),
-            "image-digest": image.get("imageId", {}).get("imageDigest", ""),
-            "action-type": "PUSH",
-        }
-        if tag:
-            detail["image-tag"] = tag
-        if media_type:
-            detail["manifest-media-type"] = media_type
-        self.gate.bus.emit("aws.ecr", "ECR Image Action", detail, [])  # type: ignore[union-attr]
+        image_id = image.get("imageId", {})
+        self.gate.emit_push(  # type: ignore[union-attr]
+            image.get("repositoryName", ""), image_id.get("imageDigest", ""), image_id.get("imageTag"), media_type
+        )
 
     def _sizes(self, body: bytes) -> bytes:
         try:
