@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# ---------------------------------------------------------------------------------------------
+# The sandbox endpoint
+# ---------------------------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every `--sandbox` command and wizard under test looks for its sandbox on a port of this
+    test process (each xdist worker its own), never on the default 4599: a sandbox the
+    developer keeps running there is not touched, and parallel workers do not share one."""
+    if "BLUEGREEN_SANDBOX_URL" not in os.environ:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            os.environ["BLUEGREEN_SANDBOX_URL"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 # ---------------------------------------------------------------------------------------------
 # Docker engine

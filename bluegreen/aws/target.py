@@ -97,6 +97,7 @@ def connect(sandbox: bool, region: str, profile: str | None = None, concurrency:
     from bluegreen.sandbox.server import sandbox_region
 
     url = sandbox_url()
+    host, port = _host_port(url)  # checked before anything is sent: loopback only
     served = sandbox_region(url)  # None: no bluegreen sandbox answers there
     if served is not None:
         if served != region:
@@ -106,7 +107,6 @@ def connect(sandbox: bool, region: str, profile: str | None = None, concurrency:
                 f"'bluegreen sandbox --region {region}'")
         say(f"using the sandbox at {url}")
         return _sandbox_connection(url, region, concurrency, started=False)
-    host, port = _host_port(url)
     note = ""
     if not _port_free(host, port):
         port = _free_port(host)
@@ -142,9 +142,9 @@ def _host_port(url: str) -> tuple[str, int]:
         raise BadInput(f"{SANDBOX_URL_ENV}={url} is not an http:// URL",
                        f"set it like {DEFAULT_SANDBOX_URL}, or unset it")
     if parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise BadInput(f"{SANDBOX_URL_ENV}={url}: no bluegreen sandbox answers there, and one can only "
-                       "be started on this machine's loopback address",
-                       f"start 'bluegreen sandbox' on that host first, or set it like {DEFAULT_SANDBOX_URL}")
+        # The sandbox is a local region: its registry and load balancers live on loopback.
+        raise BadInput(f"{SANDBOX_URL_ENV}={url} is not a loopback address; the sandbox runs on this "
+                       "machine only", f"set it like {DEFAULT_SANDBOX_URL}, or unset it")
     return parts.hostname, parts.port or 80
 
 

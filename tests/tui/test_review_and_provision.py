@@ -16,6 +16,7 @@ from support.ecr import put_tiny_image
 from support.pilot import until
 
 from bluegreen.aws.session import AwsSession, Identity, Target
+from bluegreen.aws.target import sandbox_url
 from bluegreen.engine.runner import PlanRow, RunResult
 from bluegreen.engine.stack import Outputs
 from bluegreen.events import NodeDone, NodeFailed, NodeProgress, NodeSkipped, NodeStarted, RunFinished
@@ -210,7 +211,7 @@ async def test_tree_takes_image_events_from_a_thread() -> None:
         worker = threading.Thread(target=build)
         worker.start()
         worker.join()
-        await until(pilot, lambda: tree.rows["ecr.image"].note == "pushing 1 layer: 100%")
+        await until(pilot, lambda: tree.rows["ecr.image"].message == "pushing 1 layer: 100%")
         assert tree.rows["ecr.image"].status == "running"
 
 
@@ -273,7 +274,8 @@ def test_check_url_sends_nothing_for_a_sandbox_dns_name(monkeypatch: pytest.Monk
 # -- snapshots (fixed rows and events; nothing asks AWS) -------------------------------
 
 IDENTITY = Identity("123456789012", "arn:aws:iam::123456789012:user/demo", "AIDADEMO")
-SANDBOX_TARGET = Target(endpoint_url="http://127.0.0.1:4599", region=REGION)  # the default endpoint; never called (no autostart/plan)
+# the endpoint --sandbox commands look at (so hints need no BLUEGREEN_SANDBOX_URL); never called
+SANDBOX_TARGET = Target(endpoint_url=sandbox_url(), region=REGION)
 
 
 def plan_rows(conflict: bool) -> list[PlanRow]:
