@@ -41,7 +41,8 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class ServiceHandler(Protocol):
-    """Owned behaviour for one service (signing name)."""
+    """Owned behaviour for one service (signing name); the services derive theirs from
+    :class:`bluegreen.sandbox.services.common.Handler`."""
 
     def handle(self, req: AwsRequest) -> Response | None:
         """An answer, or None to forward the request to moto.  May raise AwsError."""

@@ -2,7 +2,7 @@
 
 Repositories, branches and content-addressed commits (real git object ids, see
 :mod:`.gitobjects`); persisted under ``<state_dir>/codecommit`` when the sandbox has a state
-directory. Errors carry the exception names and messages of the CodeCommit API reference.
+directory. Errors carry the exception names and messages AWS answers with.
 Every branch change calls ``on_reference_change(detail)`` (the EventBridge event detail).
 """
 

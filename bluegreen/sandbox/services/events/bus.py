@@ -3,7 +3,8 @@
 ``EventBus.emit()`` builds an event in EventBridge's envelope, reads the enabled rules of the
 default bus from moto (``list_rules`` / ``list_targets_by_rule``), matches each pattern with
 :mod:`.pattern` and records every matched target in ``event_log``. Targets that are
-CodePipeline pipelines are handed to ``pipeline_start_hook`` (part 1 only records the request).
+CodePipeline pipelines are recorded in ``pipeline_starts`` and handed to ``pipeline_start_hook``
+(the sandbox itself starts no pipeline execution).
 """
 
 from __future__ import annotations
