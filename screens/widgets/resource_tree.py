@@ -12,8 +12,7 @@ builds emit from a worker thread). The clock is injectable so that snapshots fre
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from rich.text import Text
@@ -23,30 +22,18 @@ from textual.message import Message
 from textual.widgets import Static, Tree
 from textual.widgets.tree import TreeNode
 
-from bluegreen.events import (
-    BuildDone,
-    BuildLog,
-    BuildStep,
-    Event,
-    NodeDone,
-    NodeFailed,
-    NodeProgress,
-    NodeSkipped,
-    NodeStarted,
-    PushDone,
-    PushProgress,
-    RunFinished,
-)
+from bluegreen.engine.progress import Row, Rows, changed, expect, reduce, restart, summary
+from bluegreen.events import Event, NodeFailed, PushProgress, RunFinished
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-ICONS = {"waiting": "·", "created": "✚", "updated": "✎", "in_sync": "✓", "deleted": "✖", "absent": "✓",
+ICONS = {"pending": "·", "created": "✚", "updated": "✎", "in_sync": "✓", "deleted": "✖", "absent": "✓",
          "failed": "✗", "skipped": "↷"}
-STYLES = {"waiting": "dim", "running": "bold yellow", "created": "green", "updated": "cyan", "in_sync": "green",
+STYLES = {"pending": "dim", "running": "bold yellow", "created": "green", "updated": "cyan", "in_sync": "green",
           "deleted": "magenta", "absent": "green", "failed": "bold red", "skipped": "yellow"}
 WORDS = {"created": "created", "updated": "updated", "in_sync": "already in place", "deleted": "deleted",
          "absent": "already gone", "failed": "failed", "skipped": "skipped"}
-DONE = ("created", "updated", "in_sync", "deleted", "absent")
 DOING = {"create": "creating", "update": "updating", "check": "checking", "delete": "deleting"}
+PLANNED = {"create": "will be created", "update": "will be updated", "in_sync": "will be checked"}
 
 # Groups in the order resources come to exist; a node belongs to the first whose prefix it has.
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -75,16 +62,18 @@ def elapsed(seconds: float) -> str:
     return f"{minutes:2d}m{rest:02d}s"
 
 
-@dataclass
-class Row:
-    node: str
-    title: str
-    status: str = "waiting"  # waiting | running | an Outcome | failed | skipped
-    note: str = ""
-    started: float | None = None
-    seconds: float | None = None
-    failure: NodeFailed | None = None
-    tree_node: Any = field(default=None, repr=False)
+def note(row: Row) -> str:
+    """What the tree says after the title: the newest words about the row, else what its
+    status means here."""
+    if row.message:
+        return row.message
+    if row.status == "pending":
+        return PLANNED.get(row.planned, "waiting")
+    if row.status == "running":
+        return f"{DOING.get(row.action, row.action)}…"
+    if row.status == "failed":
+        return f"{row.failure.code}: see below" if row.failure else "failed"
+    return WORDS.get(row.status, row.status) + (f"  {row.detail}" if row.detail else "")
 
 
 class ResourceTree(Vertical):
@@ -116,10 +105,9 @@ class ResourceTree(Vertical):
         super().__init__(**kwargs)
         self.heading = heading
         self.clock = clock
-        self.rows: dict[str, Row] = {}
-        self.finished: RunFinished | None = None
+        self.state = Rows()  # the rows themselves: the widget only draws them
         self._groups: dict[str, TreeNode[str]] = {}
-        self._layers: dict[str, tuple[int, int]] = {}
+        self._leaves: dict[str, TreeNode[str]] = {}
 
     def compose(self) -> ComposeResult:
         tree: Tree[str] = Tree(self.heading, id="rows")
@@ -133,8 +121,8 @@ class ResourceTree(Vertical):
         self.set_interval(0.25, self._tick)
 
     def on_resize(self) -> None:
-        for row in self.rows.values():
-            row.tree_node.set_label(self._label(row))
+        for row in self.state.rows.values():
+            self._leaves[row.node].set_label(self._label(row))
 
     # -- feeding ---------------------------------------------------------------------
 
@@ -147,20 +135,11 @@ class ResourceTree(Vertical):
 
     def expect(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Show resources before they start: (node id, title, planned action)."""
-        for node, title, action in rows:
-            row = self._row(node, title)
-            if row.status == "waiting":
-                row.note = {"create": "will be created", "update": "will be updated",
-                            "in_sync": "will be checked"}.get(action, "waiting")
-                self._paint(row)
+        self._apply(expect(self.state, rows))
 
     def restart(self) -> None:
         """Before a retry: failed and skipped rows wait again; the rest keep their state."""
-        self.finished = None
-        for row in self.rows.values():
-            if row.status in ("failed", "skipped", "running"):
-                row.status, row.note, row.started, row.seconds, row.failure = "waiting", "waiting", None, None, None
-                self._paint(row)
+        self._apply(restart(self.state))
         self._paint_failures()
         self.query_one("#finished", Static).update("")
         for node in self._groups.values():
@@ -168,63 +147,19 @@ class ResourceTree(Vertical):
 
     def record(self, event: Event) -> None:
         """Apply one event (on the event loop)."""
-        if isinstance(event, NodeStarted):
-            row = self._row(event.node, event.title)
-            row.title, row.status, row.started, row.seconds = event.title, "running", self.clock(), None
-            row.note = f"{DOING.get(event.action, event.action)}…"
-        elif isinstance(event, NodeProgress):
-            row = self._row(event.node)
-            row.note = event.message
-        elif isinstance(event, NodeDone):
-            row = self._row(event.node)
-            row.status, row.seconds = event.outcome, event.seconds
-            row.note = WORDS.get(event.outcome, event.outcome) + (f"  {event.detail}" if event.detail else "")
-        elif isinstance(event, NodeFailed):
-            row = self._row(event.node)
-            row.status, row.seconds, row.failure = "failed", event.seconds, event
-            row.note = f"{event.code}: see below"
+        self._apply(reduce(self.state, event, self.clock()))
+        if isinstance(event, NodeFailed):
             self._paint_failures()
-        elif isinstance(event, NodeSkipped):
-            row = self._row(event.node)
-            row.status, row.note = "skipped", event.reason
         elif isinstance(event, RunFinished):
-            self.finished = event
             self._paint_finished()
             self._fold_finished_groups()
-            return
-        elif isinstance(event, (BuildStep, BuildLog, BuildDone, PushProgress, PushDone)):
-            row = self._row("ecr.image")
-            row.note = self._image_note(event) or row.note
-        else:
-            return
-        self._paint(row)
+
+    def _apply(self, state: Rows) -> None:
+        before, self.state = self.state, state
+        for row in changed(before, state):
+            self._paint(row)
 
     # -- what it looks like ----------------------------------------------------------
-
-    def _image_note(self, event: Event) -> str:
-        if isinstance(event, BuildStep):
-            return f"build step {event.step}/{event.total}: {event.text[:60]}"
-        if isinstance(event, BuildDone):
-            return f"built {event.tag}"
-        if isinstance(event, PushProgress):
-            self._layers[event.layer] = (event.current, event.total)
-            done = sum(c for c, _ in self._layers.values())
-            total = sum(t for _, t in self._layers.values()) or 1
-            layers = len(self._layers)
-            return f"pushing {layers} layer{'s' if layers != 1 else ''}: {done * 100 // total}%"
-        if isinstance(event, PushDone):
-            return f"{'already in ECR' if event.skipped else 'pushed'} {event.digest[:19]}"
-        return ""
-
-    def _row(self, node: str, title: str = "") -> Row:
-        row = self.rows.get(node)
-        if row is None:
-            row = self.rows[node] = Row(node, title or node)
-            group = self._group(group_of(node))
-            row.tree_node = group.add_leaf(self._label(row), data=node)
-        elif title:
-            row.title = title
-        return row
 
     def _group(self, name: str) -> TreeNode[str]:
         node = self._groups.get(name)
@@ -238,25 +173,19 @@ class ResourceTree(Vertical):
         self._groups[name] = node
         return node
 
-    def _seconds(self, row: Row) -> float | None:
-        if row.seconds is not None:
-            return row.seconds
-        if row.started is not None:
-            return max(0.0, self.clock() - row.started)
-        return None
-
     def _spinner(self) -> str:
         return SPINNER[int(self.clock() * 8) % len(SPINNER)]
 
     def _label(self, row: Row) -> Text:
         icon = self._spinner() if row.status == "running" else ICONS.get(row.status, "?")
         label = Text(f"{icon} ", style=STYLES.get(row.status, ""))
-        label.append(f"{row.title[:44]:<44}", style="dim" if row.status == "waiting" else "")
-        seconds = self._seconds(row)
+        label.append(f"{row.title[:44]:<44}", style="dim" if row.status == "pending" else "")
+        seconds = row.elapsed(self.clock())
         label.append(f" {elapsed(seconds) if seconds is not None else '':>6}", style="dim")
-        if row.note:
+        words = note(row)
+        if words:
             style = {"failed": "red", "skipped": "yellow", "running": "yellow"}.get(row.status, "dim")
-            label.append(f"  {row.note}", style=style)
+            label.append(f"  {words}", style=style)
         # Crop to the visible width (less the guides): a wider label would add a scrollbar,
         # and what is cut is an id; failures are shown in full below the tree.
         width = self.size.width - 2 * 3 - 2
@@ -265,12 +194,16 @@ class ResourceTree(Vertical):
         return label
 
     def _paint(self, row: Row) -> None:
-        row.tree_node.set_label(self._label(row))
+        leaf = self._leaves.get(row.node)
+        if leaf is None:
+            leaf = self._leaves[row.node] = self._group(group_of(row.node)).add_leaf(self._label(row), data=row.node)
+        else:
+            leaf.set_label(self._label(row))
         self._paint_group(group_of(row.node))
 
     def _paint_group(self, name: str) -> None:
-        rows = [r for r in self.rows.values() if group_of(r.node) == name]
-        done = sum(r.status in DONE for r in rows)
+        rows = [r for r in self.state.rows.values() if group_of(r.node) == name]
+        done = sum(r.done for r in rows)
         if any(r.status == "failed" for r in rows):
             icon, style = ICONS["failed"], STYLES["failed"]
         elif any(r.status == "running" for r in rows):
@@ -278,7 +211,7 @@ class ResourceTree(Vertical):
         elif done == len(rows):
             icon, style = "✓", "green"
         else:
-            icon, style = ICONS["waiting"], "dim"
+            icon, style = ICONS["pending"], "dim"
         label = Text(f"{icon} ", style=style)
         label.append(name, style="bold")
         label.append(f"  {done}/{len(rows)}", style="dim")
@@ -286,10 +219,7 @@ class ResourceTree(Vertical):
 
     def _paint_failures(self) -> None:
         text = Text()
-        for row in self.rows.values():
-            failure = row.failure
-            if failure is None:
-                continue
+        for failure in self.state.failures:
             if text:
                 text.append("\n")
             text.append(f"✗ {failure.message} [{failure.code}]\n", style="bold red")
@@ -299,36 +229,40 @@ class ResourceTree(Vertical):
         panel.set_class(bool(text), "-shown")
 
     def _paint_finished(self) -> None:
-        f = self.finished
-        if f is None:
-            return
-        word, style = ("Done", "bold green") if f.ok else ("Stopped", "bold red")
-        self.query_one("#finished", Static).update(Text(
-            f"{word} in {f.seconds:.1f}s: {f.done} finished, {f.failed} failed, {f.skipped} skipped", style=style))
+        f = self.state.finished
+        if f is not None:
+            self.query_one("#finished", Static).update(Text(summary(f), style="bold green" if f.ok else "bold red"))
 
     def _fold_finished_groups(self) -> None:
         """At the end of a run, groups that went fine fold to their one summary line, so
         that what needs attention (and the whole stack at a glance) fits the screen."""
         for name, node in self._groups.items():
-            rows = [r for r in self.rows.values() if group_of(r.node) == name]
-            if all(r.status in DONE for r in rows):
+            if all(r.done for r in self.state.rows.values() if group_of(r.node) == name):
                 node.collapse()
             else:
                 node.expand()
 
     def _tick(self) -> None:
         """Move the timers and spinners of what is running."""
-        running = [r for r in self.rows.values() if r.status == "running"]
+        running = [r for r in self.state.rows.values() if r.status == "running"]
         for row in running:
-            row.tree_node.set_label(self._label(row))
+            self._leaves[row.node].set_label(self._label(row))
         for name in {group_of(r.node) for r in running}:
             self._paint_group(name)
 
     # -- questions -------------------------------------------------------------------
 
+    @property
+    def rows(self) -> Mapping[str, Row]:
+        return self.state.rows
+
+    @property
+    def finished(self) -> RunFinished | None:
+        return self.state.finished
+
     def count(self, *statuses: str) -> int:
-        return sum(row.status in statuses for row in self.rows.values())
+        return self.state.count(*statuses)
 
     @property
     def failures(self) -> list[NodeFailed]:
-        return [row.failure for row in self.rows.values() if row.failure is not None]
+        return self.state.failures
