@@ -104,3 +104,64 @@ def test_fast_paths_import_no_aws_or_docker_or_textual(command: list[str], tmp_p
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_progress_as_plain_lines_and_as_the_live_tree() -> None:
+    """apply/destroy/push progress: one line per event without a terminal; the live tree
+    draws the rows of bluegreen.engine.progress (its rules are tested in test_progress_rows)."""
+    import io
+
+    from rich.console import Console
+
+    from bluegreen.events import (
+        BuildLog,
+        BuildStep,
+        NodeDone,
+        NodeFailed,
+        NodeSkipped,
+        NodeStarted,
+        PushDone,
+        PushProgress,
+        RunFinished,
+    )
+    from tui.progress import LiveTree
+
+    out = io.StringIO()
+    with LiveTree("Applying stack demo (us-east-1)", plain=True) as show:
+        show.console = Console(file=out, width=200)
+        for event in (NodeStarted("ecr.image", "Image demo:latest", "create"),
+                      BuildStep(1, 1, "FROM scratch", node="ecr.image"),
+                      BuildLog("Step 1/1 : FROM scratch", node="ecr.image"),
+                      PushProgress("l1", "Pushing", 5, 10, node="ecr.image"),
+                      PushDone("1.dkr.ecr/demo", "latest", "sha256:" + "a" * 64, 10, False, node="ecr.image"),
+                      NodeDone("ecr.image", "created", "demo:latest", 1.5),
+                      NodeStarted("iam.role.pipeline", "IAM role demo-pipeline", "create"),
+                      NodeFailed("iam.role.pipeline", "EntityAlreadyExists", "role belongs to stack other",
+                                 "rename this stack", 0.4),
+                      NodeSkipped("codepipeline.pipeline", "needs IAM role demo-pipeline, which failed"),
+                      RunFinished(False, 1, 1, 1, 2.0)):
+            show(event)
+    assert out.getvalue().splitlines() == [
+        "… Image demo:latest: create",
+        "  build step 1/1: FROM scratch",
+        "  pushed: 1.dkr.ecr/demo:latest sha256:aaaaaaaaaaaa",
+        "✚ Image demo:latest: created (1.5s)",
+        "… IAM role demo-pipeline: create",
+        "✗ role belongs to stack other [EntityAlreadyExists]",
+        "    fix: rename this stack",
+        "↷ codepipeline.pipeline: skipped, needs IAM role demo-pipeline, which failed",
+        "Stopped in 2.0s: 1 finished, 1 failed, 1 skipped",
+    ]
+
+    drawn = Console(file=io.StringIO(), width=200, record=True)
+    drawn.print(show._render())
+    lines = [line.rstrip() for line in drawn.export_text().splitlines()]
+    assert lines == [
+        "Applying stack demo (us-east-1)",
+        "├── ✚ Image demo:latest    1.5s  demo:latest",
+        "├── ✗ IAM role demo-pipeline    0.4s  EntityAlreadyExists",
+        "└── ↷ codepipeline.pipeline  needs IAM role demo-pipeline, which failed",  # never ran: no timer
+        "✗ role belongs to stack other [EntityAlreadyExists]",
+        "  fix: rename this stack",
+        "Stopped in 2.0s: 1 finished, 1 failed, 1 skipped",
+    ]

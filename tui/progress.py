@@ -10,9 +10,9 @@ import json
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
+from bluegreen.engine.progress import Row, Rows, reduce, summary
 from bluegreen.events import (
     BuildDone,
     BuildStep,
@@ -23,23 +23,25 @@ from bluegreen.events import (
     NodeSkipped,
     NodeStarted,
     PushDone,
-    PushProgress,
     RunFinished,
 )
 
-ICONS = {"running": "⠿", "created": "✚", "updated": "✎", "in_sync": "✓", "deleted": "✖", "absent": "·",
-         "failed": "✗", "skipped": "↷"}
-STYLES = {"running": "yellow", "created": "green", "updated": "cyan", "in_sync": "dim", "deleted": "magenta",
-          "absent": "dim", "failed": "bold red", "skipped": "red"}
+ICONS = {"pending": "·", "running": "⠿", "created": "✚", "updated": "✎", "in_sync": "✓", "deleted": "✖",
+         "absent": "·", "failed": "✗", "skipped": "↷"}
+STYLES = {"pending": "dim", "running": "yellow", "created": "green", "updated": "cyan", "in_sync": "dim",
+          "deleted": "magenta", "absent": "dim", "failed": "bold red", "skipped": "red"}
 
 
-@dataclass
-class Row:
-    title: str
-    status: str = "running"
-    started: float = field(default_factory=time.monotonic)
-    seconds: float | None = None
-    note: str = ""
+def note(row: Row) -> str:
+    """What the live tree says after a row's timer: the newest words about it, else the
+    engine's own word for where it is (the action, the id it ended with, the error code)."""
+    if row.message:
+        return row.message
+    if row.status == "running":
+        return row.action
+    if row.status == "failed":
+        return row.failure.code if row.failure else ""
+    return row.detail
 
 
 class JsonLines:
@@ -66,12 +68,9 @@ class LiveTree:
         self.console = Console(stderr=False)
         self.heading = heading
         self.plain = (not self.console.is_terminal) if plain is None else plain
-        self.rows: dict[str, Row] = {}
-        self.failures: list[NodeFailed] = []
-        self.finished: RunFinished | None = None
+        self.state = Rows()
         self._lock = threading.Lock()
         self._live: Any = None
-        self._layers: dict[str, tuple[int, int]] = {}
 
     def __enter__(self) -> LiveTree:
         if not self.plain:
@@ -90,54 +89,37 @@ class LiveTree:
 
     def __call__(self, event: Event) -> None:
         with self._lock:
-            line = self._update(event)
+            self.state = reduce(self.state, event, time.monotonic())
+            line = self._line(event)
         if self.plain and line:
             self.console.print(line, highlight=False, markup=False)
 
-    def _update(self, event: Event) -> str:
+    def _line(self, event: Event) -> str:
+        """The plain-output line of one event: a log, so it tells what happened, not the row's state."""
         if isinstance(event, NodeStarted):
-            self.rows[event.node] = Row(event.title, note=event.action)
             return f"… {event.title}: {event.action}"
         if isinstance(event, NodeProgress):
-            self._row(event.node).note = event.message
-            return f"  {self._row(event.node).title}: {event.message}"
+            return f"  {self._title(event.node)}: {event.message}"
         if isinstance(event, NodeDone):
-            row = self._row(event.node)
-            row.status, row.seconds, row.note = event.outcome, event.seconds, event.detail
-            return f"{ICONS[event.outcome]} {row.title}: {event.outcome.replace('_', ' ')} ({event.seconds:.1f}s)"
+            word = event.outcome.replace("_", " ")
+            return f"{ICONS[event.outcome]} {self._title(event.node)}: {word} ({event.seconds:.1f}s)"
         if isinstance(event, NodeFailed):
-            row = self._row(event.node)
-            row.status, row.seconds, row.note = "failed", event.seconds, event.code
-            self.failures.append(event)
             return f"{ICONS['failed']} {event.message} [{event.code}]\n    fix: {event.fix}"
         if isinstance(event, NodeSkipped):
-            row = self._row(event.node)
-            row.status, row.note = "skipped", event.reason
-            return f"{ICONS['skipped']} {row.title}: skipped, {event.reason}"
+            return f"{ICONS['skipped']} {self._title(event.node)}: skipped, {event.reason}"
         if isinstance(event, BuildStep):
-            self._row("ecr.image").note = f"build step {event.step}/{event.total}: {event.text[:60]}"
             return f"  build step {event.step}/{event.total}: {event.text}"
         if isinstance(event, BuildDone):
-            self._row("ecr.image").note = f"built {event.tag}"
             return f"  built {event.tag}"
-        if isinstance(event, PushProgress):
-            self._layers[event.layer] = (event.current, event.total)
-            done = sum(c for c, _ in self._layers.values())
-            total = sum(t for _, t in self._layers.values()) or 1
-            self._row("ecr.image").note = f"pushing {len(self._layers)} layers: {done * 100 // total}%"
-            return ""
         if isinstance(event, PushDone):
             verb = "already in ECR" if event.skipped else "pushed"
             return f"  {verb}: {event.repository_uri}:{event.tag} {event.digest[:19]}"
         if isinstance(event, RunFinished):
-            self.finished = event
-            word = "done" if event.ok else "stopped"
-            return (f"{word} in {event.seconds:.1f}s: {event.done} finished, {event.failed} failed, "
-                    f"{event.skipped} skipped")
-        return ""
+            return summary(event)
+        return ""  # build log lines and push progress: the live tree shows them, a log would flood
 
-    def _row(self, node: str) -> Row:
-        return self.rows.setdefault(node, Row(node))
+    def _title(self, node: str) -> str:
+        return self.state.rows[node].title  # the event was reduced first: its row is there
 
     def _render(self) -> Any:
         from rich.console import Group
@@ -145,26 +127,26 @@ class LiveTree:
         from rich.tree import Tree
 
         with self._lock:
-            tree = Tree(Text(self.heading, style="bold"))
-            now = time.monotonic()
-            for row in self.rows.values():
-                seconds = row.seconds if row.seconds is not None else now - row.started
-                label = Text(f"{ICONS.get(row.status, '?')} ", style=STYLES.get(row.status, ""))
-                label.append(row.title)
+            state = self.state  # immutable: drawn outside the lock while events go on
+        tree = Tree(Text(self.heading, style="bold"))
+        now = time.monotonic()
+        for row in state.rows.values():
+            label = Text(f"{ICONS.get(row.status, '?')} ", style=STYLES.get(row.status, ""))
+            label.append(row.title)
+            seconds = row.elapsed(now)
+            if seconds is not None:
                 label.append(f"  {seconds:5.1f}s", style="dim")
-                if row.note:
-                    label.append(f"  {row.note}", style="dim" if row.status != "failed" else "red")
-                tree.add(label)
-            parts: list[Any] = [tree]
-            for failure in self.failures:
-                parts.append(Text(f"✗ {failure.message} [{failure.code}]", style="bold red"))
-                parts.append(Text(f"  fix: {failure.fix}", style="yellow"))
-            if self.finished:
-                f = self.finished
-                style = "bold green" if f.ok else "bold red"
-                parts.append(Text(f"{'Done' if f.ok else 'Stopped'} in {f.seconds:.1f}s: {f.done} finished, "
-                                  f"{f.failed} failed, {f.skipped} skipped", style=style))
-            return Group(*parts)
+            words = note(row)
+            if words:
+                label.append(f"  {words}", style="dim" if row.status != "failed" else "red")
+            tree.add(label)
+        parts: list[Any] = [tree]
+        for failure in state.failures:
+            parts.append(Text(f"✗ {failure.message} [{failure.code}]", style="bold red"))
+            parts.append(Text(f"  fix: {failure.fix}", style="yellow"))
+        if state.finished:
+            parts.append(Text(summary(state.finished), style="bold green" if state.finished.ok else "bold red"))
+        return Group(*parts)
 
 
 def progress(heading: str, as_json: bool) -> LiveTree | JsonLines:
