@@ -207,10 +207,6 @@ class CodeDeploy(BackendHandler):
 
     # --- router protocol ---------------------------------------------------------------------
 
-    @property
-    def operations(self) -> list[str]:
-        return sorted(self._ops)
-
     def handle(self, req: AwsRequest) -> Response | None:
         op = self._ops.get(req.operation or "")
         if op is None:

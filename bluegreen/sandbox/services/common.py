@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,7 +24,15 @@ class Handler:
 
     ``handle`` answers a request, or returns None to pass it on (to the service's next handler,
     then to moto), and may raise :class:`AwsError`; it may also rewrite ``req.body`` for moto.
-    ``after`` amends moto's answer to a request that was passed on."""
+    ``after`` amends moto's answer to a request that was passed on. A handler that answers
+    operations itself declares them in ``_ops`` (operation name -> method)."""
+
+    _ops: dict[str, Callable[..., Any]] = {}  # noqa: RUF012  (each handler sets its own, per instance)
+
+    @property
+    def operations(self) -> list[str]:
+        """The operations this handler answers itself."""
+        return sorted(self._ops)
 
     def handle(self, req: AwsRequest) -> Response | None:
         return None
