@@ -120,6 +120,31 @@ class Stack:
         left = await asyncio.to_thread(leftovers, self.session, self.config.name)
         return Destroyed(result, tuple(left))
 
+    def ensure_repository(self) -> bool:
+        """Create the stack's ECR repository (tagged, as apply makes it) if it does not exist;
+        True if it was created. Only that node and the account it needs run, so an image can
+        be pushed before the rest of the stack exists (the wizard's Build and push). Blocking:
+        run it in a thread from async code."""
+        from bluegreen.engine.nodes.account import AccountNode
+        from bluegreen.engine.nodes.storage import EcrRepositoryNode
+        from bluegreen.errors import Failed
+        from bluegreen.events import Event, NodeDone, NodeFailed
+
+        repository = EcrRepositoryNode()
+        outcome: list[Event] = []
+
+        def keep(event: Event) -> None:
+            if isinstance(event, NodeDone | NodeFailed) and event.node == repository.id:
+                outcome.append(event)
+
+        asyncio.run(runner.apply(self._context(keep), [AccountNode(), repository], self.concurrency))
+        for event in outcome:
+            if isinstance(event, NodeFailed):
+                raise Failed(event.message, event.fix)
+            return event.outcome == "created"
+        raise Failed(f"the ECR repository {self.config.image.repository} was not made "
+                     "(the account could not be read)", "check the target, then try again")
+
     def push(self, on_event: Listener = ignore, tag: str | None = None) -> PushDone:
         """Build the image and push it to the stack's ECR repository (blocking: run it in a
         thread from async code). On a provisioned stack the push of the watched tag starts
