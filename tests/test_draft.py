@@ -55,3 +55,24 @@ def test_save_writes_yaml_that_loads_back(tmp_path) -> None:  # type: ignore[no-
     draft.save(tmp_path / "bluegreen.yaml")
     assert not draft.dirty
     assert load(tmp_path / "bluegreen.yaml") == draft.config
+
+
+def test_replace_starts_over_from_an_opened_config(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bluegreen.model.config import Config
+
+    draft = Draft.new("shop")
+    draft.set("task.memory", 1024 * 64)  # refused: waits
+    assert draft.pending and draft.dirty is False
+    draft.set("name", "store")
+    opened = Config(name="other")
+    draft.replace(opened, tmp_path / "other.yaml")
+    assert draft.config == opened and draft.path == tmp_path / "other.yaml"
+    assert not draft.pending and not draft.dirty and draft.problems == []
+
+
+def test_forget_drops_one_refused_value() -> None:
+    draft = Draft.new("shop")
+    draft.set("source.bucket", "Bad Bucket")
+    assert draft.forget("source.bucket") and not draft.pending
+    assert not draft.forget("source.bucket")  # nothing waits any more
+    assert draft.set("source.key", "other.zip") == []

@@ -92,6 +92,19 @@ class Draft:
                 listener(config)
         return []
 
+    def replace(self, config: Config, path: Path | None) -> None:
+        """Start over from another config (a file just opened): nothing refused waits, nothing
+        is unsaved. Listeners hear of it as of any change."""
+        self.config, self.path, self.dirty = config, path, False
+        self.pending.clear()
+        for listener in self.listeners:
+            listener(config)
+
+    def forget(self, path: str) -> bool:
+        """Drop the refused value waiting at `path` (its field is hidden now: the S3 fields
+        when the source is CodeCommit); True if there was one."""
+        return self.pending.pop(path, None) is not None
+
     @property
     def problems(self) -> list[Problem]:
         """What still stops the draft from being valid (refused values waiting)."""
