@@ -33,7 +33,6 @@ def optional(text: str) -> str | None:
 
 
 class AppSpecScreen(StepScreen):
-    STEP_INDEX = 3
     TITLE_TEXT = "AppSpec"
     INTRO = ("How CodeDeploy swaps in a new version: which container and port the load balancer sends "
              "traffic to, and Lambda functions to call at each stage (optional, e.g. smoke tests).")

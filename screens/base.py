@@ -1,7 +1,8 @@
 """The frame every wizard step shares: step list, title, body, problems, Back / Next.
 
-A step screen returns "next" or "back" when dismissed; the app's driver decides what
-comes next. Next is refused while a field of the step is invalid (the field says why).
+A step screen answers `Nav.NEXT` or `Nav.BACK` when dismissed; the app's driver decides
+what comes next. Its number is its place in `screens.steps.STEPS`. Next is refused while
+a field of the step is invalid (the field says why).
 Enter in the last field, or ctrl+n anywhere, goes to the next step; escape goes back.
 """
 
@@ -15,15 +16,15 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Static
 
-from screens.context import STEPS, WizardContext
+from screens.context import WizardContext
+from screens.steps import NAMES, Nav, index_of
 from screens.widgets.field import ConfigField, FieldChanged
 from screens.widgets.steplist import StepList
 
 
-class StepScreen(Screen[str]):
+class StepScreen(Screen[Nav]):
     """Subclasses set TITLE_TEXT, INTRO and `fields()` (and may override `body()`)."""
 
-    STEP_INDEX: ClassVar[int] = 0
     TITLE_TEXT: ClassVar[str] = ""
     INTRO: ClassVar[str] = ""
     PATHS: ClassVar[tuple[str, ...]] = ()  # config paths this step owns (checked before Next)
@@ -49,19 +50,23 @@ class StepScreen(Screen[str]):
         self.context = context
         self.draft = context.draft
 
+    @property
+    def step_index(self) -> int:
+        return index_of(type(self))
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="frame"):
-            yield StepList(STEPS, self.STEP_INDEX)
+            yield StepList(NAMES, self.step_index)
             with Vertical(id="main"):
-                yield Static(f"{self.STEP_INDEX}. {self.TITLE_TEXT}", id="title")
+                yield Static(f"{self.step_index}. {self.TITLE_TEXT}", id="title")
                 if self.INTRO:
                     yield Static(self.INTRO, id="intro")
                 with VerticalScroll(id="body"):
                     yield from self.body()
                 yield Static("", id="problems")
                 with Horizontal(id="nav"):
-                    if self.STEP_INDEX > 0:
+                    if self.step_index > 0:
                         yield Button("Back", id="back")
                     yield Button("Next", id="next", variant="primary")
         yield Footer()
@@ -126,8 +131,8 @@ class StepScreen(Screen[str]):
             if bad:
                 bad[0].focus()
             return
-        self.dismiss("next")
+        self.dismiss(Nav.NEXT)
 
     def action_back(self) -> None:
-        if self.STEP_INDEX > 0:
-            self.dismiss("back")
+        if self.step_index > 0:
+            self.dismiss(Nav.BACK)

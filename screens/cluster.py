@@ -17,6 +17,7 @@ from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import Cluster
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
+from screens.lookups import Key, Kind
 from screens.widgets.field import ConfigField, FieldChanged, ToggleField, as_int
 
 NEW = ""  # the cluster picker's value for "a new cluster"
@@ -26,7 +27,6 @@ PUBLIC_IP_HELP = ("Tasks in public subnets need a public IP to pull the image fr
 
 
 class ClusterScreen(StepScreen):
-    STEP_INDEX = 6
     TITLE_TEXT = "Cluster and service"
     INTRO = ("The ECS cluster runs the service; the service keeps the tasks running behind the load "
              "balancer, on Fargate, with CodeDeploy in charge of its deployments.")
@@ -63,8 +63,8 @@ class ClusterScreen(StepScreen):
         super().on_mount()
         self.typed_name = str(self.draft.value("ecs.cluster"))
         self.show_public_ip_note()
-        key = "discovery.clusters"
-        if self.context.session is None and self.context.recall(key) is None:
+        key = Key(Kind.CLUSTERS)
+        if self.context.session is None and not self.context.discovered.knows(key):
             self.query_one("#cluster-status", Static).update("[yellow]not connected: existing clusters "
                                                              "can't be listed[/yellow]")
             return
@@ -138,10 +138,8 @@ class ClusterScreen(StepScreen):
         if not network.subnets:
             return True
         wanted = {s.id for s in network.subnets}
-        with self.context.lock:
-            cached = list(self.context.cache.items())
-        for key, value in cached:
-            if key.startswith("discovery.subnets:") and value:
+        for _, value in self.context.discovered.of_kind(Kind.SUBNETS):
+            if value:
                 found = [s for s in value if s.id in wanted]
                 if len(found) == len(wanted):
                     return all(s.public for s in found)

@@ -20,11 +20,11 @@ from bluegreen.model.config import CustomTrafficShift
 from bluegreen.model.draft import concerns
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
+from screens.lookups import Key, Kind
 from screens.widgets.field import ConfigField, FieldChanged, as_int
 from screens.widgets.traffic_drawing import TrafficDrawing
 
 CUSTOM = ("linear", "canary")  # the picker's values for a custom config
-CUSTOM_KEY = "codedeploy.custom"  # the last custom {type, percent, intervalMinutes}, kept for Back
 CUSTOM_DEFAULTS = {"linear": (10, 2), "canary": (20, 10)}  # percent, interval: a starting point
 READY_OPTIONS = [
     ("at once, as soon as the green tasks are healthy", "CONTINUE_DEPLOYMENT"),
@@ -92,7 +92,6 @@ class ShiftPartField(ConfigField):
 
 
 class CodeDeployScreen(StepScreen):
-    STEP_INDEX = 7
     TITLE_TEXT = "CodeDeploy"
     INTRO = ("CodeDeploy starts the new version (green) beside the running one (blue), moves the "
              "production traffic over, and keeps blue for a while so that a rollback is instant.")
@@ -126,7 +125,7 @@ class CodeDeployScreen(StepScreen):
         else:
             # the custom values typed before a predefined config was picked (kept for Back)
             percent, interval = CUSTOM_DEFAULTS["linear"]
-            self.custom = context.recall(CUSTOM_KEY) or {"type": "linear", "percent": percent,
+            self.custom = context.custom_shift or {"type": "linear", "percent": percent,
                                                          "intervalMinutes": interval}
             self.custom_name = ""
         self.applications: list[CodeDeployApplication] | None = None
@@ -184,8 +183,8 @@ class CodeDeployScreen(StepScreen):
         self.set_class(cd.ready_action == "STOP_DEPLOYMENT", "-wait")
         self.set_class("DEPLOYMENT_STOP_ON_ALARM" in cd.auto_rollback_events, "-alarms")
         self.redraw()
-        key = "discovery.codedeploy_applications"
-        if self.context.session is not None or self.context.recall(key) is not None:
+        key = Key(Kind.CODEDEPLOY_APPLICATIONS)
+        if self.context.session is not None or self.context.discovered.knows(key):
             fetch(self, self.context, key, discovery.codedeploy_applications, self.context.session)
 
     # -- deployment config ----------------------------------------------------------
@@ -205,7 +204,7 @@ class CodeDeployScreen(StepScreen):
             self.draft.set("codeDeploy.deploymentConfig", self.custom_mapping())
         else:
             if self.kind() in CUSTOM:
-                self.context.remember(CUSTOM_KEY, dict(self.custom))
+                self.context.custom_shift = dict(self.custom)
             self.draft.set("codeDeploy.deploymentConfig", value)
         for field in self.query(ShiftPartField):
             field.show("")

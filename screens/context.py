@@ -1,19 +1,39 @@
-"""What every wizard screen shares: the draft config, the AWS target once chosen, and the
-discovery results fetched so far (kept so that going Back does not ask AWS again)."""
+"""What every wizard screen shares: the draft config, the AWS target once chosen, what
+discovery found so far (kept so that going Back does not ask AWS again), the background
+image build, and the facts one step leaves for another, each a typed field."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bluegreen.aws.session import AwsSession, Identity
 from bluegreen.aws.target import Connection
+from bluegreen.images.job import ImageJob
 from bluegreen.model.draft import Draft
+from screens.lookups import Discoveries
 
-STEPS = ("Target", "Image", "Task", "AppSpec", "Source", "Network", "Cluster", "CodeDeploy", "Pipeline",
-         "Review", "Provision")
+if TYPE_CHECKING:
+    from bluegreen.engine.stack import Plan
+
+
+def _describe(exc: BaseException) -> str:
+    # imported when an error happens: discovery pulls in the AWS modules (start-up time)
+    from bluegreen.aws.discovery import describe_problem
+
+    return describe_problem(exc)
+
+
+@dataclass
+class ImageFacts:
+    """What the Image step leaves behind."""
+
+    choice: str | None = None  # the table row the user picked (its row key)
+    exposed_port: int | None = None  # the chosen image's port: the Task step prefills task.containerPort
+    exposed_from: str | None = None  # where that port came from, for the Task step's note
+    refreshed_for: int | None = None  # the build generation whose outcome the lists already show
+    autopicked: bool = False  # the first Dockerfile was offered once: never again
 
 
 @dataclass
@@ -22,24 +42,20 @@ class WizardContext:
     sandbox_requested: bool = True
     connection: Connection | None = None  # once the target answered; closing it stops our sandbox
     identity: Identity | None = None
-    cache: dict[str, Any] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    build_events: list[Any] = field(default_factory=list)  # background image build/push
+    discovered: Discoveries = field(default_factory=Discoveries)
+    image_job: ImageJob = field(default_factory=lambda: ImageJob(_describe))
+    image: ImageFacts = field(default_factory=ImageFacts)
+    task_port_set_by_user: bool = False  # the user typed a port: EXPOSE no longer overrides it
+    source_type_chosen: bool = False  # the user picked the source type: never switch it for them
+    subnet_choice: tuple[str, tuple[str, ...]] | None = None  # (VPC id, ticked ids): the table as left
+    custom_shift: dict[str, Any] | None = None  # the last custom {type, percent, intervalMinutes}
+    plan: Plan | None = None  # the Review step's last plan: the Provisioning step's tree starts from it
 
     @property
     def base_dir(self) -> Path:
         """What relative paths in the config (image.context) are relative to: the config
         file's folder once there is one, else the working directory (as the CLI does)."""
         return self.draft.path.resolve().parent if self.draft.path else Path.cwd()
-
-    def remember(self, key: str, value: Any) -> Any:
-        with self.lock:
-            self.cache[key] = value
-        return value
-
-    def recall(self, key: str) -> Any:
-        with self.lock:
-            return self.cache.get(key)
 
     @property
     def session(self) -> AwsSession | None:
@@ -59,4 +75,5 @@ class WizardContext:
             connection.close()
 
     def close(self) -> None:
+        self.image_job.abandon()  # a silent docker step must not hold the exit
         self.disconnect()

@@ -4,11 +4,12 @@ One table lists where an image can come from: Dockerfiles under the working dire
 the port they EXPOSE), images in the local Docker engine, and images already in ECR. Choosing a
 Dockerfile fills Dockerfile/Context and remembers its port for the Task step; choosing an ECR
 image fills repository and tag (nothing to build). "Build and push" runs in the background
-(see `screens.widgets.build_progress`) and keeps going while the user moves on; it is optional,
-since Apply builds and pushes a missing image too.
+(`bluegreen.images.job`, shown by `screens.widgets.build_progress`) and keeps going while the
+user moves on; it is optional, since Apply builds and pushes a missing image too.
 
-Nothing in AWS is changed here, except that Build and push creates the ECR repository when it
-does not exist yet (it has to exist to receive the push); the button's help says so.
+Nothing in AWS is changed here, except that Build and push has the engine create the ECR
+repository when it does not exist yet (it has to exist to receive the push); the button's
+help says so.
 """
 
 from __future__ import annotations
@@ -24,19 +25,18 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
-from screens.widgets.build_progress import BuildJob, BuildProgress, BuildUpdated, size_text
+from screens.lookups import Key, Kind
+from screens.widgets.build_progress import BuildProgress, BuildUpdated, size_text, watch_job
 from screens.widgets.field import ConfigField
 from screens.widgets.notes import revalidate, set_help, show
 
-DOCKERFILES = "discovery.dockerfiles"
-LOCAL_IMAGES = "discovery.local_images"
-ECR_REPOSITORIES = "discovery.ecr_repositories"
-ECR_IMAGES = "discovery.ecr_images:"  # + repository name
-CHOICE = "image.choice"  # the table row the user picked (its row key)
-EXPOSED_PORT = "image.exposed_port"  # read by the Task step to prefill task.containerPort
-EXPOSED_FROM = "image.exposed_from"  # where that port came from, for the Task step's note
-REFRESHED_FOR = "image.refreshed_for"  # the build whose outcome the lists already show
-AUTOPICKED = "image.autopicked"  # the first Dockerfile was offered once: never again
+DOCKERFILES = Key(Kind.DOCKERFILES)
+LOCAL_IMAGES = Key(Kind.LOCAL_IMAGES)
+ECR_REPOSITORIES = Key(Kind.ECR_REPOSITORIES)
+
+
+def ecr_images(repository: str) -> Key:
+    return Key(Kind.ECR_IMAGES, repository)
 
 
 def find_here() -> list[Any]:
@@ -69,7 +69,6 @@ def ports_text(ports: Any) -> str:
 
 
 class ImageScreen(StepScreen):
-    STEP_INDEX = 1
     TITLE_TEXT = "Image"
     INTRO = ("What to deploy: a Dockerfile here (built and pushed for you), an image in your local "
              "Docker engine, or one already in ECR. Pick a row with Enter.")
@@ -89,7 +88,8 @@ class ImageScreen(StepScreen):
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
-        self.job = BuildJob.of(context)
+        self.job = context.image_job
+        self.facts = context.image
         self.dockerfiles: list[Any] = []
         self.local: list[Any] = []
         self.repositories: list[Any] = []
@@ -127,10 +127,10 @@ class ImageScreen(StepScreen):
         super().on_mount()
         # the first choice is where the image comes from (after the frame focused the first field)
         self.call_after_refresh(self.query_one("#sources", DataTable).focus)
-        self.job.watch(self)
+        self.unwatch = watch_job(self.job, self)
         fetch(self, self.context, DOCKERFILES, find_here)
         fetch(self, self.context, LOCAL_IMAGES, list_local_images)
-        if self.context.session is not None or self.context.recall(ECR_REPOSITORIES) is not None:
+        if self.context.session is not None or self.context.discovered.knows(ECR_REPOSITORIES):
             fetch(self, self.context, ECR_REPOSITORIES, list_ecr_repositories, self.context.session)
         else:
             self.notes["ecr"] = "ECR: connect a target in step 0 to list the images already pushed."
@@ -140,7 +140,7 @@ class ImageScreen(StepScreen):
         self.refresh_after_build()
 
     def on_unmount(self) -> None:
-        self.job.unwatch(self)
+        self.unwatch()
 
     # -- discovery -----------------------------------------------------------------------
 
@@ -169,10 +169,10 @@ class ImageScreen(StepScreen):
                 self.repositories = list(event.value or [])
                 self.update_repo_pick()
                 for repo in self.repositories:
-                    fetch(self, self.context, ECR_IMAGES + repo.name, list_ecr_images, self.context.session,
+                    fetch(self, self.context, ecr_images(repo.name), list_ecr_images, self.context.session,
                           repo.name)
-        elif event.key.startswith(ECR_IMAGES):
-            name = event.key.removeprefix(ECR_IMAGES)
+        elif event.key.kind is Kind.ECR_IMAGES:
+            name = event.key.argument
             if event.error:
                 self.notes["ecr"] = f"ECR: could not list the images of {name} ({event.error})."
             else:
@@ -189,7 +189,7 @@ class ImageScreen(StepScreen):
     def fill_table(self) -> None:
         table = self.query_one("#sources", DataTable)
         cursor = table.cursor_row
-        choice = self.context.recall(CHOICE)
+        choice = self.facts.choice
         table.clear()
         self.rows.clear()
 
@@ -214,9 +214,15 @@ class ImageScreen(StepScreen):
         if self.rows:
             table.move_cursor(row=min(cursor, len(self.rows) - 1))
 
+    def folder_of(self, dockerfile: Path) -> str:
+        """The build context a Dockerfile implies, relative to base_dir (as image.context says it)."""
+        return os.path.relpath(os.path.abspath(Path(dockerfile).parent), os.path.abspath(self.base_dir))
+
     def relative(self, path: Path) -> str:
+        # As found, symlinks kept (examples/sample-website links into the package): the path
+        # the user knows, not where the link points.
         try:
-            return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+            return str(Path(os.path.abspath(path)).relative_to(Path.cwd()))
         except ValueError:
             return str(path)
 
@@ -234,9 +240,9 @@ class ImageScreen(StepScreen):
     def autopick(self) -> None:
         """A first visit with the default Dockerfile settings: take the first Dockerfile found
         (the shallowest), so that accepting the defaults builds something that exists."""
-        if self.context.recall(AUTOPICKED) or self.context.recall(CHOICE) or self.draft.path is not None:
+        if self.facts.autopicked or self.facts.choice or self.draft.path is not None:
             return
-        self.context.remember(AUTOPICKED, True)
+        self.facts.autopicked = True
         image = self.draft.config.image
         if (image.context, image.dockerfile) == (".", "Dockerfile") and self.dockerfiles:
             self.choose(f"dockerfile:{self.dockerfiles[0].path}")
@@ -245,10 +251,10 @@ class ImageScreen(StepScreen):
         record = self.rows.get(key)
         if record is None:
             return
-        self.context.remember(CHOICE, key)
+        self.facts.choice = key
         kind = key.split(":", 1)[0]
         if kind == "dockerfile":
-            folder = os.path.relpath(Path(record.path).resolve().parent, self.base_dir.resolve())
+            folder = self.folder_of(record.path)
             self.set_field("image.context", folder)
             self.set_field("image.dockerfile", Path(record.path).name)
             self.remember_port(record.port, self.relative(record.path))
@@ -268,8 +274,8 @@ class ImageScreen(StepScreen):
         self.show_build_help()
 
     def remember_port(self, port: int | None, where: str) -> None:
-        self.context.remember(EXPOSED_PORT, port)
-        self.context.remember(EXPOSED_FROM, where if port else None)
+        self.facts.exposed_port = port
+        self.facts.exposed_from = where if port else None
 
     def set_field(self, path: str, value: str) -> None:
         """Into the draft at once (the row's values go together), then into the field's Input,
@@ -283,14 +289,14 @@ class ImageScreen(StepScreen):
         kind, record = self.chosen()
         image = self.draft.config.image
         if kind == "dockerfile":
-            folder = os.path.relpath(Path(record.path).resolve().parent, self.base_dir.resolve())
+            folder = self.folder_of(record.path)
             return (os.path.normpath(image.context), image.dockerfile) == (folder, Path(record.path).name)
         if kind == "ecr":
             return image.repository == record.repository and image.tag in record.tags
         return True
 
     def chosen(self) -> tuple[str, Any]:
-        key = self.context.recall(CHOICE) or ""
+        key = self.facts.choice or ""
         return key.split(":", 1)[0], self.rows.get(key)
 
     def show_choice(self) -> None:
@@ -333,7 +339,7 @@ class ImageScreen(StepScreen):
 
     def existing_repository(self) -> bool | None:
         """Whether image.repository exists in ECR (None: not known yet)."""
-        if self.context.recall(ECR_REPOSITORIES) is None:
+        if not self.context.discovered.knows(ECR_REPOSITORIES):
             return None
         return any(r.name == self.draft.config.image.repository for r in self.repositories)
 
@@ -351,7 +357,7 @@ class ImageScreen(StepScreen):
         super().on_field_changed(event)
         revalidate(self)
         if self.chosen()[1] is not None and not self.still_chosen():
-            self.context.remember(CHOICE, None)
+            self.facts.choice = None
             self.remember_port(None, "")
             self.fill_table()
         self.show_choice()
@@ -403,7 +409,12 @@ class ImageScreen(StepScreen):
             dockerfile = Path(image.context) / image.dockerfile
             what = f"{image.repository}:{image.tag} from {dockerfile}"
             image_id = None
-        self.job.start(self.app, self.context.session, config, self.base_dir, what=what, image_id=image_id)
+        from bluegreen.engine.stack import Stack
+
+        stack = Stack(self.context.session, config, base_dir=self.base_dir)
+        # the repository is made by the engine's node, tagged as Apply makes it
+        self.job.start(self.context.session, config, self.base_dir, what=what, image_id=image_id,
+                       ensure_repository=stack.ensure_repository)
         self.show_build_help()
 
     def on_build_updated(self, message: BuildUpdated) -> None:
@@ -415,14 +426,14 @@ class ImageScreen(StepScreen):
     def refresh_after_build(self) -> None:
         """A finished build changed ECR (the push, or the repository made before a failed build)
         and the local images: list them again, once per build (it may have ended on another step)."""
-        snap = self.job.snapshot(len(self.context.build_events))
+        snap = self.job.snapshot(len(self.job.events))
         finished = snap.phase in ("done", "failed")  # (cancelled: the App is closing)
-        if not finished or self.context.recall(REFRESHED_FOR) == snap.generation:
+        if not finished or self.facts.refreshed_for == snap.generation:
             return
-        self.context.remember(REFRESHED_FOR, snap.generation)
+        self.facts.refreshed_for = snap.generation
         fetch(self, self.context, LOCAL_IMAGES, list_local_images, refresh=True)
         if self.context.session is not None:
             fetch(self, self.context, ECR_REPOSITORIES, list_ecr_repositories, self.context.session, refresh=True)
             for name in {*(r.name for r in self.repositories), self.draft.config.image.repository}:
-                fetch(self, self.context, ECR_IMAGES + name, list_ecr_images, self.context.session, name,
+                fetch(self, self.context, ecr_images(name), list_ecr_images, self.context.session, name,
                       refresh=True)

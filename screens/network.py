@@ -22,10 +22,9 @@ from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import SecurityGroup, Subnet, Vpc
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
+from screens.lookups import Key, Kind
 from screens.widgets.field import ChoiceField, ConfigField, FieldChanged, as_int
 from screens.widgets.subnet_table import SubnetTable
-
-CHOICE_KEY = "network.subnet-choice"  # (vpc id, ticked ids): the table as left, kept for Back
 
 
 def subnet_problems(chosen: Sequence[Subnet], scheme: str) -> list[str]:
@@ -114,7 +113,6 @@ class GroupField(ChoiceField):
 
 
 class NetworkScreen(StepScreen):
-    STEP_INDEX = 5
     TITLE_TEXT = "Network and load balancer"
     INTRO = ("Where the load balancer and the tasks run: a VPC, two or more subnets in different "
              "availability zones, and security groups. Then the load balancer's listeners and target groups.")
@@ -191,10 +189,10 @@ class NetworkScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.lookup("discovery.vpcs", discovery.vpcs)
+        self.lookup(Key(Kind.VPCS), discovery.vpcs)
 
-    def lookup(self, key: str, function: Any, *args: Any) -> None:
-        if self.context.session is None and self.context.recall(key) is None:
+    def lookup(self, key: Key, function: Any, *args: Any) -> None:
+        if self.context.session is None and not self.context.discovered.knows(key):
             self.lookup_error = "not connected to a target: subnets can't be listed (they stay 'auto')"
             self.query_one("#vpc-status", Static).update(f"[yellow]{self.lookup_error}[/yellow]")
             return
@@ -211,11 +209,11 @@ class NetworkScreen(StepScreen):
     def on_discovered(self, event: Discovered) -> None:
         status = self.query_one("#vpc-status", Static)
         if event.error:
-            if not event.key.startswith("discovery.security_groups"):
+            if event.key.kind is not Kind.SECURITY_GROUPS:
                 self.lookup_error = event.error  # nothing to check the subnets against
             status.update(f"[red]✗ {event.error}[/red]")
             return
-        if event.key == "discovery.vpcs":
+        if event.key == Key(Kind.VPCS):
             self.vpcs = list(event.value)
             current = str(self.draft.value("network.vpc"))
             default = next((v for v in self.vpcs if v.is_default), None)
@@ -226,9 +224,9 @@ class NetworkScreen(StepScreen):
             # ChoiceField.set_options leaves the old label when the value did not change
             field.query_one("#editor", Select).mutate_reactive(Select.value)  # type: ignore[misc]
             self.show_vpc()
-        elif event.key == f"discovery.subnets:{self.shown_vpc}":
+        elif event.key == Key(Kind.SUBNETS, self.shown_vpc or ""):
             self.show_subnets(list(event.value))
-        elif event.key == f"discovery.security_groups:{self.shown_vpc}":
+        elif event.key == Key(Kind.SECURITY_GROUPS, self.shown_vpc or ""):
             for field in self.query(GroupField):
                 field.set_groups(event.value)
 
@@ -244,8 +242,8 @@ class NetworkScreen(StepScreen):
             return
         self.shown_vpc, self.subnets = vpc_id, None
         status.update("[yellow]⠿ looking up subnets and route tables…[/yellow]")
-        self.lookup(f"discovery.subnets:{vpc_id}", discovery.subnets, vpc_id)
-        self.lookup(f"discovery.security_groups:{vpc_id}", discovery.security_groups, vpc_id)
+        self.lookup(Key(Kind.SUBNETS, vpc_id), discovery.subnets, vpc_id)
+        self.lookup(Key(Kind.SECURITY_GROUPS, vpc_id), discovery.security_groups, vpc_id)
 
     # -- subnets -------------------------------------------------------------------
 
@@ -255,7 +253,7 @@ class NetworkScreen(StepScreen):
     def show_subnets(self, subnets: list[Subnet]) -> None:
         self.subnets = subnets
         known = {s.id for s in subnets}
-        remembered = self.context.recall(CHOICE_KEY)
+        remembered = self.context.subnet_choice
         in_config = [s.id for s in self.draft.config.network.subnets]
         note = ""
         if remembered and remembered[0] == self.shown_vpc:
@@ -300,7 +298,7 @@ class NetworkScreen(StepScreen):
         """Check the ticked subnets; write them to the draft when they hold (nothing when they
         are the default choice, so the file stays portable)."""
         chosen = self.chosen()
-        self.context.remember(CHOICE_KEY, (self.shown_vpc, tuple(s.id for s in chosen)))
+        self.context.subnet_choice = (self.shown_vpc or "", tuple(s.id for s in chosen))
         problems = self.subnet_problems()
         check = self.query_one("#subnet-check", Static)
         if problems:
@@ -323,7 +321,7 @@ class NetworkScreen(StepScreen):
         if event.path == "network.vpc" and event.valid and self.vpcs is not None:
             if self.vpc_id() != self.shown_vpc:
                 # another VPC: its own subnets and groups; the old choices mean nothing there
-                self.context.remember(CHOICE_KEY, None)
+                self.context.subnet_choice = None
                 for path in ("network.subnets", "network.albSecurityGroups", "network.taskSecurityGroups"):
                     self.draft.set(path, [])
                 self.query_one(SubnetTable).show([], [])

@@ -13,6 +13,7 @@ from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import Pipeline
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
+from screens.lookups import Key, Kind
 from screens.widgets.field import ChoiceField, ConfigField, FieldChanged
 from screens.widgets.pipeline_drawing import PipelineDrawing
 
@@ -31,7 +32,6 @@ def mode_options(pipeline_type: str) -> list[tuple[str, str]]:
 
 
 class PipelineScreen(StepScreen):
-    STEP_INDEX = 8
     TITLE_TEXT = "Pipeline"
     INTRO = ("CodePipeline ties it together: a commit to the source or an image pushed to ECR starts a run "
              "that hands the task definition and the image to CodeDeploy.")
@@ -61,8 +61,8 @@ class PipelineScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one(PipelineDrawing).show(self.draft.config)
-        key = "discovery.pipelines"
-        if self.context.session is not None or self.context.recall(key) is not None:
+        key = Key(Kind.PIPELINES)
+        if self.context.session is not None or self.context.discovered.knows(key):
             fetch(self, self.context, key, discovery.pipelines, self.context.session)
 
     def on_discovered(self, event: Discovered) -> None:

@@ -27,7 +27,6 @@ from textual.worker import get_current_worker
 from bluegreen.engine.runner import RunResult
 from bluegreen.engine.stack import Outputs
 from screens.base import StepScreen
-from screens.review import PLAN_KEY
 from screens.widgets.resource_tree import ResourceTree
 
 CHECK_TIMEOUT = 3.0  # seconds: the GET must never hold the screen up for long
@@ -87,7 +86,6 @@ def _excerpt(body: str) -> str:
 
 
 class ProvisionScreen(StepScreen):
-    STEP_INDEX = 10
     TITLE_TEXT = "Provisioning"
     INTRO = "Creating the stack. A failure shows its fix; Retry then resumes where it stopped."
 
@@ -140,8 +138,8 @@ class ProvisionScreen(StepScreen):
         done.label = "Done"
         done.disabled = True
         self.query_one("#tree Tree").focus()
-        plan = self.context.recall(PLAN_KEY) or []
-        self.query_one(ResourceTree).expect((row.node, row.title, row.action) for row in plan)
+        rows = self.context.plan.rows if self.context.plan is not None else ()
+        self.query_one(ResourceTree).expect((row.node, row.title, row.action) for row in rows)
         if self.context.session is None:
             self.status("[red]No AWS target yet: go back to step 0 (Target) and connect.[/red]")
             return

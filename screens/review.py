@@ -19,13 +19,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, Static, TabbedContent, TabPane
 
+from bluegreen.engine.stack import Plan
 from screens.base import StepScreen
 from screens.widgets.code_view import CodeView
 from screens.widgets.plan_table import PlanTable, counts
 
 # The artifacts shown, in tab order (Export writes them all).
 TABS = ("taskdef.json", "appspec.yaml", "create-service.json", "pipeline.json", "cloudformation.yaml")
-PLAN_KEY = "review.plan"  # the last plan's rows, for the provisioning screen's tree
 
 
 def tab_id(path: str) -> str:
@@ -33,7 +33,6 @@ def tab_id(path: str) -> str:
 
 
 class ReviewScreen(StepScreen):
-    STEP_INDEX = 9
     TITLE_TEXT = "Review"
     INTRO = "Nothing has changed yet: what Apply would do to each resource, and the files it sends."
     PATHS = ("",)  # every refused value anywhere blocks Apply: it would apply something else
@@ -125,13 +124,12 @@ class ReviewScreen(StepScreen):
                 Text(f"The plan failed: {self.plan_error}  (ctrl+r plans again)", style="red"))
             self.refresh_apply()
             return
-        rows = plan.rows
-        self.show_plan(rows)
+        self.show_plan(plan.rows)
 
     def show_plan(self, rows: Sequence[Any]) -> None:
         """Show plan rows (`runner.PlanRow`); tests feed fixed ones here."""
         self.planning, self.plan_error = False, ""
-        self.context.remember(PLAN_KEY, list(rows))
+        self.context.plan = Plan(tuple(rows))
         self.query_one(PlanTable).show(rows)
         self.refresh_apply()
 

@@ -18,12 +18,12 @@ from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
+from screens.lookups import Key, Kind
 from screens.widgets.build_progress import BuildStatusLine
 from screens.widgets.field import ConfigField, FieldChanged
 from screens.widgets.notes import revalidate, set_help
 
-REPOSITORIES = "discovery.codecommit_repositories"
-TYPE_CHOSEN = "source.type.chosen"  # the user picked the source type: never switch it for them
+REPOSITORIES = Key(Kind.CODECOMMIT_REPOSITORIES)
 CLOSED = "not allowed because there is no existing repository"
 GROUPS = {"codecommit": ("source.repository", "source.branch"), "s3": ("source.bucket", "source.key")}
 
@@ -35,7 +35,6 @@ def list_repositories(session: Any) -> list[Any]:
 
 
 class SourceScreen(StepScreen):
-    STEP_INDEX = 4
     TITLE_TEXT = "Source"
     INTRO = ("Where the pipeline reads taskdef.json and appspec.yaml (the files of steps 2 and 3). "
              "bluegreen puts them there at Apply; later commits to them deploy too.")
@@ -80,7 +79,7 @@ class SourceScreen(StepScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.show_group(self.draft.config.source.type)
-        if self.context.session is not None or self.context.recall(REPOSITORIES) is not None:
+        if self.context.session is not None or self.context.discovered.knows(REPOSITORIES):
             fetch(self, self.context, REPOSITORIES, list_repositories, self.context.session)
         else:
             self.status("Connect a target in step 0 to list the CodeCommit repositories.", problem=False)
@@ -94,14 +93,13 @@ class SourceScreen(StepScreen):
         event.stop()
         kind = "s3" if event.pressed.id == "use-s3" else "codecommit"
         if kind != self.draft.config.source.type:  # not an echo of switch_to()
-            self.context.remember(TYPE_CHOSEN, True)
+            self.context.source_type_chosen = True
             self.switch_to(kind)
 
     def switch_to(self, kind: str) -> None:
         # Refused values of the hidden group would block every later change: drop them.
         for path in GROUPS["s3" if kind == "codecommit" else "codecommit"]:
-            if path in self.draft.pending:
-                del self.draft.pending[path]
+            if self.draft.forget(path):
                 self.set_field(path, str(self.draft.value(path)))
         self.draft.set("source.type", kind)
         self.show_group(kind)
@@ -151,7 +149,7 @@ class SourceScreen(StepScreen):
 
     def offer_s3(self, text: str) -> None:
         self.status(text, problem=True)
-        if not self.context.recall(TYPE_CHOSEN) and self.draft.config.source.type != "s3":
+        if not self.context.source_type_chosen and self.draft.config.source.type != "s3":
             self.switch_to("s3")
 
     def status(self, text: str, *, problem: bool) -> None:

@@ -42,7 +42,6 @@ def aws_profiles() -> list[str]:
 
 
 class TargetScreen(StepScreen):
-    STEP_INDEX = 0
     TITLE_TEXT = "Target"
     INTRO = ("Where should the stack live? The local sandbox runs the whole procedure on this machine "
              "(containers on the local Docker engine, real HTTP traffic), no AWS account needed.")
@@ -169,8 +168,7 @@ class TargetScreen(StepScreen):
         except ConfigError as exc:
             error.update(exc.message())
             return
-        self.draft.config, self.draft.path, self.draft.dirty = config, path, False
-        self.draft.pending.clear()
+        self.draft.replace(config, path)
         error.update(f"[green]opened {path}[/green]")
         for field in self.query(ConfigField):
             field.query_one("#editor", Input).value = str(self.draft.value(field.path))

@@ -16,14 +16,13 @@ from textual.containers import Horizontal, VerticalScroll
 from bluegreen.model.rules import FARGATE_MEMORY
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
-from screens.image import EXPOSED_FROM, EXPOSED_PORT
+from screens.lookups import Key, Kind
 from screens.widgets.build_progress import BuildStatusLine
 from screens.widgets.field import ChoiceField, ConfigField, FieldChanged, as_int
 from screens.widgets.notes import revalidate, set_help
 from screens.widgets.preview import CodePreview
 
-ROLES = "discovery.roles"
-PORT_SET_BY_USER = "task.containerPort.user"  # the user typed a port: EXPOSE no longer overrides it
+ROLES = Key(Kind.ROLES)
 DEFAULT_PORT = 80
 MEMORY_HELP = "the sizes Fargate allows with this cpu"
 
@@ -65,7 +64,6 @@ def role_name(arn: str) -> str:
 
 
 class TaskScreen(StepScreen):
-    STEP_INDEX = 2
     TITLE_TEXT = "Task definition"
     INTRO = ("What ECS runs: one container from your image, on Fargate. On the right, the taskdef.json "
              "the pipeline registers on every deployment.")
@@ -104,7 +102,7 @@ class TaskScreen(StepScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        if self.context.session is not None or self.context.recall(ROLES) is not None:
+        if self.context.session is not None or self.context.discovered.knows(ROLES):
             fetch(self, self.context, ROLES, list_roles, self.context.session)
         self.show_role_note()
         self.refresh_preview()
@@ -113,16 +111,16 @@ class TaskScreen(StepScreen):
 
     def prefill_port(self) -> None:
         """Take the port from the chosen Dockerfile's EXPOSE, unless the user chose one."""
-        exposed = self.context.recall(EXPOSED_PORT)
+        exposed = self.context.image.exposed_port
         if not exposed or self.port_set_by_user():
             return
         if self.draft.config.task.container_port != exposed:
             self.draft.set("task.containerPort", exposed)
         if self.draft.config.task.container_port == exposed:
-            self.port_note = f"from EXPOSE {exposed} in {self.context.recall(EXPOSED_FROM)}"
+            self.port_note = f"from EXPOSE {exposed} in {self.context.image.exposed_from}"
 
     def port_set_by_user(self) -> bool:
-        if self.context.recall(PORT_SET_BY_USER) or "task.containerPort" in self.draft.pending:
+        if self.context.task_port_set_by_user or "task.containerPort" in self.draft.pending:
             return True
         # a config opened from a file says what it wants
         return self.draft.path is not None and self.draft.config.task.container_port != DEFAULT_PORT
@@ -132,7 +130,7 @@ class TaskScreen(StepScreen):
     def on_field_changed(self, event: FieldChanged) -> None:
         super().on_field_changed(event)
         if event.path == "task.containerPort" and self.draft.value(event.path) != self.port_at_mount:
-            self.context.remember(PORT_SET_BY_USER, True)
+            self.context.task_port_set_by_user = True
         elif event.path == "task.cpu":
             self.cpu_changed()
         elif event.path == "task.executionRoleArn":

@@ -7,7 +7,6 @@ unsaved choices (ctrl+q asks first).
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 from collections.abc import Iterable
@@ -20,29 +19,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from bluegreen.model.draft import Draft
-from screens.context import STEPS, WizardContext
-
-# module:class for each step, in STEPS order; imported when first shown.
-STEP_SCREENS = (
-    "screens.target:TargetScreen",
-    "screens.image:ImageScreen",
-    "screens.task:TaskScreen",
-    "screens.appspec:AppSpecScreen",
-    "screens.source:SourceScreen",
-    "screens.network:NetworkScreen",
-    "screens.cluster:ClusterScreen",
-    "screens.codedeploy:CodeDeployScreen",
-    "screens.pipeline:PipelineScreen",
-    "screens.review:ReviewScreen",
-    "screens.provision:ProvisionScreen",
-)
-assert len(STEP_SCREENS) == len(STEPS)
-
-
-def step_class(index: int) -> type[Screen[str]]:
-    module, name = STEP_SCREENS[index].split(":")
-    cls: type[Screen[str]] = getattr(importlib.import_module(module), name)
-    return cls
+from screens.context import WizardContext
+from screens.steps import STEPS, Nav
 
 
 class BlueGreenApp(App[None]):
@@ -80,14 +58,14 @@ class BlueGreenApp(App[None]):
     async def drive(self) -> None:
         """Show the steps in order; Back and Next move through them."""
         index = self.start_step
-        while 0 <= index < len(STEP_SCREENS):
-            screen = step_class(index)(self.context)
+        while 0 <= index < len(STEPS):
+            screen = STEPS[index].load()(self.context)
             answer = await self.push_screen_wait(screen)
-            if answer == "back":
+            if answer is Nav.BACK:
                 index = max(0, index - 1)
-            elif answer == "next":
+            elif answer is Nav.NEXT:
                 index += 1
-            elif answer == "quit":
+            elif answer is Nav.QUIT:
                 break
         self.exit()
 

@@ -1,11 +1,9 @@
-"""The background image build and push, and the widgets that show it.
+"""The widgets that show the background image build and push (`bluegreen.images.job`).
 
-`BuildJob` is one per wizard (kept in the context cache). It runs `bluegreen.images.build_push` in a thread
-watched by a thread worker attached to the App, not to a screen, so the build goes on while the
-user moves through the next steps (and quitting does not wait for a silent build step). Every
-event is kept in `context.build_events`; the screens watching the job get a `BuildUpdated` nudge
-(coalesced: a burst of log lines costs one refresh) and read the events they have not shown yet.
-A screen that mounts later (Back to the Image step) replays them all.
+The job is one per wizard (`context.image_job`) and runs in a thread of its own, so the build
+goes on while the user moves through the next steps. The widgets and screens watching it get
+a `BuildUpdated` nudge (coalesced: a burst of log lines costs one refresh) and read the events
+they have not shown yet. A screen that mounts later (Back to the Image step) replays them all.
 
 `BuildProgress` is the full view (build steps, a bar per pushed layer, the log in a collapsible
 pane, each error under the phase it happened in); `BuildStatusLine` is the one-line summary the
@@ -14,197 +12,37 @@ later steps show.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.message_pump import MessagePump
 from textual.widgets import Collapsible, Log, ProgressBar, Static
 
 from bluegreen.events import BuildDone, BuildLog, BuildStep, Event, PushDone, PushProgress
+from bluegreen.images.job import ImageJob, Snapshot
 from screens.context import WizardContext
 
-CACHE_KEY = "image.build_job"
-LOG_LINES = 5000  # the log pane keeps the last lines only; the events keep everything
+LOG_LINES = 5000  # the log pane keeps the last lines only; the job keeps every event
 
 
 class BuildUpdated(Message):
-    """Something new happened in the build job; read it with `BuildJob.snapshot`."""
+    """Something new happened in the build job; read it with `ImageJob.snapshot`."""
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, BuildUpdated)
 
 
-class _Cancelled(Exception):
-    """The App is closing: stop reading the engine's stream."""
+def watch_job(job: ImageJob, pump: MessagePump) -> Callable[[], None]:
+    """Nudge `pump` with BuildUpdated on every change of the job (from the build's thread:
+    post_message is thread-safe); returns what stops it."""
 
+    def nudge() -> None:
+        pump.post_message(BuildUpdated())
 
-@dataclass(frozen=True)
-class Snapshot:
-    generation: int  # bumps on every start, so a view knows to clear itself
-    phase: str  # idle | repository | build | push | done | failed | cancelled
-    error: str
-    error_phase: str  # the phase the error happened in
-    what: str  # e.g. "my-app:latest from examples/sample-website/Dockerfile"
-    result: PushDone | None
-    events: list[Event]  # the events from the index asked for
-
-
-class BuildJob:
-    def __init__(self, context: WizardContext) -> None:
-        self.context = context
-        self.lock = threading.Lock()
-        self.generation = 0
-        self.phase = "idle"
-        self.error = ""
-        self.error_phase = ""
-        self.what = ""
-        self.result: PushDone | None = None
-        self.watchers: list[MessagePump] = []
-        self.abandoned: set[int] = set()  # builds whose App closed: their thread stops at its next line
-
-    @classmethod
-    def of(cls, context: WizardContext) -> BuildJob:
-        with context.lock:
-            job: BuildJob | None = context.cache.get(CACHE_KEY)
-            if job is None:
-                job = context.cache[CACHE_KEY] = cls(context)
-        return job
-
-    @property
-    def running(self) -> bool:
-        return self.phase in ("repository", "build", "push")
-
-    def watch(self, pump: MessagePump) -> None:
-        with self.lock:
-            self.watchers.append(pump)
-
-    def unwatch(self, pump: MessagePump) -> None:
-        with self.lock:
-            if pump in self.watchers:
-                self.watchers.remove(pump)
-
-    def snapshot(self, since: int = 0) -> Snapshot:
-        with self.lock:
-            return Snapshot(self.generation, self.phase, self.error, self.error_phase, self.what,
-                            self.result, list(self.context.build_events[since:]))
-
-    # -- running ---------------------------------------------------------------------
-
-    def start(self, app: App[Any], session: Any, config: Any, base_dir: Path, *, what: str,
-              image_id: str | None = None) -> None:
-        """Build and push `config.image` (or push the local `image_id`) in the background.
-
-        The ECR repository is created first when it does not exist: the only AWS resource the
-        wizard makes before Review, and only because the user asked for a push."""
-        with self.lock:
-            if self.running:
-                return
-            self.generation += 1
-            self.phase, self.error, self.error_phase, self.what, self.result = "repository", "", "", what, None
-            self.context.build_events.clear()
-        self._nudge()
-        app.run_worker(lambda: self._run(session, config, base_dir, image_id), name="image-build",
-                       group="image-build", thread=True, exclusive=True, exit_on_error=False)
-
-    def _run(self, session: Any, config: Any, base_dir: Path, image_id: str | None) -> None:
-        """The worker: waits for the build, which runs in a daemon thread of its own. A docker
-        build step may be silent for minutes; when the App closes, the worker is cancelled and
-        returns at once (the executor would otherwise hold the exit until the step ends)."""
-        from textual.worker import get_current_worker
-
-        worker = get_current_worker()
-        generation = self.generation
-        finished = threading.Event()
-
-        def build() -> None:
-            try:
-                self._build(session, config, base_dir, image_id, generation)
-            finally:
-                finished.set()
-
-        threading.Thread(target=build, name="bluegreen-image-build", daemon=True).start()
-        while not finished.wait(0.1):
-            if worker.is_cancelled:
-                with self.lock:
-                    self.abandoned.add(generation)
-                self._finish("cancelled", "")
-                return
-
-    def _build(self, session: Any, config: Any, base_dir: Path, image_id: str | None, generation: int) -> None:
-        from bluegreen.aws.discovery import describe_problem
-        from bluegreen.errors import Failed
-        from bluegreen.images import build_push as images
-
-        def on_event(event: Event) -> None:
-            if generation in self.abandoned:
-                raise _Cancelled  # stops reading the engine's stream
-            self._emit(event)
-
-        try:
-            if ensure_repository(session, config):
-                on_event(BuildLog(f"created the ECR repository {config.image.repository}"))
-            if image_id is None:
-                self._set_phase("build")
-                images.build_and_push(session, config, on_event=on_event, base_dir=base_dir)
-            else:
-                self._set_phase("push")
-                images.push(session, config, image_id, on_event=on_event)
-        except _Cancelled:
-            pass
-        except Failed as exc:
-            self._finish("failed", str(exc), generation)
-        except Exception as exc:  # AWS or engine errors, as one line with their code
-            self._finish("failed", describe_problem(exc), generation)
-
-    def _emit(self, event: Event) -> None:
-        with self.lock:
-            self.context.build_events.append(event)
-            if isinstance(event, BuildDone | PushProgress):
-                self.phase = "push"
-            elif isinstance(event, PushDone):
-                self.phase, self.result = "done", event
-        self._nudge()
-
-    def _set_phase(self, phase: str) -> None:
-        with self.lock:
-            self.phase = phase
-        self._nudge()
-
-    def _finish(self, phase: str, error: str, generation: int | None = None) -> None:
-        with self.lock:
-            if generation is not None and generation in self.abandoned:
-                return
-            self.error_phase = self.phase
-            self.phase, self.error = phase, error
-        self._nudge()
-
-    def _nudge(self) -> None:
-        with self.lock:
-            watchers = list(self.watchers)
-        for pump in watchers:
-            try:
-                pump.post_message(BuildUpdated())  # thread-safe; coalesced by the receiver's queue
-            except RuntimeError:  # the App closed while the build thread was still reading
-                return
-
-
-def ensure_repository(session: Any, config: Any) -> bool:
-    """Create the ECR repository of `config.image` if it does not exist; True if created."""
-    from renderers import requests
-
-    ecr = session.client("ecr")
-    try:
-        ecr.describe_repositories(repositoryNames=[config.image.repository])
-        return False
-    except ecr.exceptions.RepositoryNotFoundException:
-        pass
-    ecr.create_repository(**requests.create_repository(config))
-    return True
+    job.watch(nudge)
+    return lambda: job.unwatch(nudge)
 
 
 # -- views ------------------------------------------------------------------------------
@@ -225,14 +63,15 @@ def size_text(n: int) -> str:
 class _Watching:
     """Mixin: watch the job while mounted, redraw from the events on each nudge."""
 
-    job: BuildJob
+    job: ImageJob
+    unwatch: Callable[[], None]
 
     def on_mount(self) -> None:
-        self.job.watch(self)  # type: ignore[arg-type]
+        self.unwatch = watch_job(self.job, self)  # type: ignore[arg-type]
         self.refresh_from_job()
 
     def on_unmount(self) -> None:
-        self.job.unwatch(self)  # type: ignore[arg-type]
+        self.unwatch()
 
     def on_build_updated(self, message: BuildUpdated) -> None:
         message.stop()
@@ -263,7 +102,7 @@ class BuildProgress(_Watching, Vertical):
 
     def __init__(self, context: WizardContext, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.job = BuildJob.of(context)
+        self.job = context.image_job
         self.generation = -1
         self.seen = 0  # events already shown
         self.step_pair = (0, 0)
@@ -393,7 +232,7 @@ class BuildStatusLine(_Watching, Static):
 
     def __init__(self, context: WizardContext, id: str | None = "build-status") -> None:
         super().__init__("", id=id)
-        self.job = BuildJob.of(context)
+        self.job = context.image_job
         self.seen = 0
         self.generation = -1
         self.last = ""

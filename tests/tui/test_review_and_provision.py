@@ -13,25 +13,25 @@ from typing import Any
 
 import pytest
 from support.ecr import put_tiny_image
-from support.pilot import until
+from support.pilot import SIZE, make_app, until
 
 from bluegreen.aws.session import AwsSession, Identity, Target
 from bluegreen.aws.target import sandbox_url
 from bluegreen.engine.runner import PlanRow, RunResult
-from bluegreen.engine.stack import Outputs
+from bluegreen.engine.stack import Outputs, Plan
 from bluegreen.events import NodeDone, NodeFailed, NodeProgress, NodeSkipped, NodeStarted, RunFinished
 from bluegreen.model.configfile import load_text
 from bluegreen.model.draft import Draft
 from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 from screens.provision import ApplyFinished, ProvisionScreen, check_url
 from screens.review import ReviewScreen
+from screens.steps import Nav
 from screens.widgets.plan_table import PlanTable
 from screens.widgets.resource_tree import ResourceTree
 from tui.app import BlueGreenApp
 
 REGION = "us-east-1"
 REPOSITORY = "tiny-app"
-SIZE = (120, 40)
 
 
 # -- fixtures --------------------------------------------------------------------------
@@ -58,8 +58,7 @@ def draft(name: str, **sections: Any) -> Draft:
 
 
 def app_for(the_draft: Draft, session: AwsSession | None) -> BlueGreenApp:
-    app = BlueGreenApp(the_draft, sandbox=True, auto_start=False)
-    app.context.adopt(session)
+    app = make_app(session=session, draft=the_draft)
     if session is not None:
         app.context.identity = session.identity()
     return app
@@ -70,7 +69,7 @@ def app_for(the_draft: Draft, session: AwsSession | None) -> BlueGreenApp:
 
 async def test_review_plans_creates_and_apply_moves_on(session: AwsSession) -> None:
     app = app_for(draft("rv-ok"), session)
-    answers: list[str | None] = []
+    answers: list[Nav | None] = []
     async with app.run_test(size=SIZE) as pilot:
         screen = ReviewScreen(app.context)
         await app.push_screen(screen, answers.append)
@@ -101,12 +100,12 @@ async def test_review_plans_creates_and_apply_moves_on(session: AwsSession) -> N
 
         await pilot.press("ctrl+n")
         await until(pilot, lambda: bool(answers))
-    assert answers == ["next"]
+    assert answers == [Nav.NEXT]
 
 
 async def test_review_conflict_disables_apply(session: AwsSession) -> None:
     app = app_for(draft("rv-novpc", network={"vpc": "vpc-0123456789abcdef0"}), session)
-    answers: list[str | None] = []
+    answers: list[Nav | None] = []
     async with app.run_test(size=SIZE) as pilot:
         screen = ReviewScreen(app.context)
         await app.push_screen(screen, answers.append)
@@ -306,8 +305,7 @@ def plan_rows(conflict: bool) -> list[PlanRow]:
 
 
 def snapshot_app(session: AwsSession | None = None) -> BlueGreenApp:
-    app = BlueGreenApp(draft("demo", image={"repository": "demo"}), sandbox=True, auto_start=False)
-    app.context.adopt(session)
+    app = make_app(session=session, draft=draft("demo", image={"repository": "demo"}))
     app.context.identity = IDENTITY
     return app
 
@@ -378,7 +376,7 @@ def provision_snapshot(stage: str) -> tuple[BlueGreenApp, Callable[[Any], Any]]:
     now = [100.0]  # the frozen clock: a running row shows now - its start
 
     async def run_before(pilot: Any) -> None:
-        app.context.remember("review.plan", plan_rows(conflict=False))
+        app.context.plan = Plan(tuple(plan_rows(conflict=False)))
         screen = ProvisionScreen(app.context, clock=lambda: now[0], autostart=False)
         await app.push_screen(screen)
         screen.show_running()

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.pilot import until as wait_for
-from textual.widgets import DataTable, Input, RadioButton, Select, Static
+from support.pilot import SIZE, NoCalls, field, fill, make_app, problems, show, steady, text_of, until
+from textual.widgets import DataTable, Input, RadioButton, Select
 from textual.widgets._select import InvalidSelectValueError
 
 from bluegreen.aws.discovery_records import (
@@ -32,17 +32,17 @@ from bluegreen.images.dockerfiles import Dockerfile, ExposedPort
 from bluegreen.model.draft import Draft
 from bluegreen.model.rules import FARGATE_MEMORY
 from screens.appspec import AppSpecScreen
-from screens.image import EXPOSED_PORT, ImageScreen
+from screens.image import ImageScreen
+from screens.lookups import Key, Kind
 from screens.source import SourceScreen
+from screens.steps import Nav
 from screens.task import TaskScreen, memory_label
-from screens.widgets.build_progress import BuildJob
-from screens.widgets.field import ConfigField
 from screens.widgets.preview import CodePreview
-from tui.app import BlueGreenApp
 
-SIZE = (120, 40)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "examples" / "sample-website" / "Dockerfile"
+# what discovery finds from the repository root: examples/sample-website is a link to it
+PACKAGED_SAMPLE = REPO_ROOT / "bluegreen" / "images" / "sample_site" / "Dockerfile"
 API = REPO_ROOT / "services" / "api" / "Dockerfile"  # a record only: no such file is needed
 EXEC_ROLE = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
 CLOSED = ("CreateRepository request is not allowed because there is no existing repository in this "
@@ -50,70 +50,28 @@ CLOSED = ("CreateRepository request is not allowed because there is no existing 
 
 # -- fixed discovery records (the sandbox's ids are random) ---------------------------------------
 
-CACHE: dict[str, Any] = {
-    "discovery.dockerfiles": [Dockerfile(SAMPLE, (ExposedPort(80),)),
-                              Dockerfile(API, (ExposedPort(8080), ExposedPort(9090, "udp")))],
-    "discovery.local_images": [LocalImage("sha256:" + "ab12" * 16, ("my-app:latest", "my-app:v2"),
-                                          (ExposedPort(8080),), datetime(2025, 5, 1, 12, 30, tzinfo=UTC))],
-    "discovery.ecr_repositories": [
+FOUND: dict[Key, Any] = {
+    Key(Kind.DOCKERFILES): [Dockerfile(SAMPLE, (ExposedPort(80),)),
+                            Dockerfile(API, (ExposedPort(8080), ExposedPort(9090, "udp")))],
+    Key(Kind.LOCAL_IMAGES): [LocalImage("sha256:" + "ab12" * 16, ("my-app:latest", "my-app:v2"),
+                                        (ExposedPort(8080),), datetime(2025, 5, 1, 12, 30, tzinfo=UTC))],
+    Key(Kind.ECR_REPOSITORIES): [
         EcrRepository("my-app", "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-app",
                       "arn:aws:ecr:us-east-1:123456789012:repository/my-app"),
         EcrRepository("shared/web", "123456789012.dkr.ecr.us-east-1.amazonaws.com/shared/web",
                       "arn:aws:ecr:us-east-1:123456789012:repository/shared/web"),
     ],
-    "discovery.ecr_images:my-app": [EcrImage("my-app", ("v1",), "sha256:" + "cd34" * 16, 12_345_678,
-                                             datetime(2025, 4, 30, 9, 0, tzinfo=UTC))],
-    "discovery.ecr_images:shared/web": [],
-    "discovery.roles": [Role("ecsTaskExecutionRole", EXEC_ROLE, ("ecs-tasks.amazonaws.com",)),
-                        Role("lambda-basic", "arn:aws:iam::123456789012:role/lambda-basic", ("lambda.amazonaws.com",))],
-    "discovery.codecommit_repositories": [
+    Key(Kind.ECR_IMAGES, "my-app"): [EcrImage("my-app", ("v1",), "sha256:" + "cd34" * 16, 12_345_678,
+                                              datetime(2025, 4, 30, 9, 0, tzinfo=UTC))],
+    Key(Kind.ECR_IMAGES, "shared/web"): [],
+    Key(Kind.ROLES): [Role("ecsTaskExecutionRole", EXEC_ROLE, ("ecs-tasks.amazonaws.com",)),
+                      Role("lambda-basic", "arn:aws:iam::123456789012:role/lambda-basic", ("lambda.amazonaws.com",))],
+    Key(Kind.CODECOMMIT_REPOSITORIES): [
         CodeCommitRepository("my-app", "arn:aws:codecommit:us-east-1:123456789012:my-app", "main"),
         CodeCommitRepository("infra", "arn:aws:codecommit:us-east-1:123456789012:infra", ""),
     ],
 }
-
-
-class NoCalls:
-    """A session for screens fed from the cache: any AWS call is a test bug."""
-
-    region = "us-east-1"
-
-    def client(self, service: str) -> Any:
-        raise AssertionError(f"no AWS call expected here (asked for {service})")
-
-
-def make_app(cache: dict[str, Any] | None = None, session: Any = None, draft: Draft | None = None,
-             **options: Any) -> BlueGreenApp:
-    options.setdefault("auto_start", False)
-    app = BlueGreenApp(draft or Draft.new(), sandbox=True, **options)
-    app.context.cache.update(CACHE if cache is None else cache)
-    app.context.adopt(session)
-    return app
-
-
-async def show(pilot: Any, screen_class: type, results: list[str] | None = None) -> Any:
-    screen = screen_class(pilot.app.context)
-    await pilot.app.push_screen(screen, callback=None if results is None else results.append)
-    await pilot.pause()
-    await pilot.pause()
-    return screen
-
-
-async def type_into(pilot: Any, field: ConfigField, text: str) -> None:
-    field.query_one(Input).value = text
-    await pilot.pause()
-
-
-def field(screen: Any, path: str) -> ConfigField:
-    return screen.query_one("#field-" + path.replace(".", "-"), ConfigField)
-
-
-def text_of(screen: Any, selector: str) -> str:
-    return str(screen.query_one(selector, Static).render())
-
-
-def problems(screen: Any) -> str:
-    return text_of(screen, "#problems")
+NOTHING_HERE = {Key(Kind.DOCKERFILES): [], Key(Kind.LOCAL_IMAGES): []}  # only the AWS lookups are under test
 
 
 async def pick_row(pilot: Any, screen: Any, key: str) -> None:
@@ -134,7 +92,7 @@ def at_repo_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_image_lists_every_source_and_a_dockerfile_fills_context_and_port_for_the_task() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, ImageScreen)
         table = screen.query_one("#sources", DataTable)
@@ -153,12 +111,12 @@ async def test_image_lists_every_source_and_a_dockerfile_fills_context_and_port_
         await pick_row(pilot, screen, f"dockerfile:{API}")
         image = app.context.draft.config.image
         assert (image.context, image.dockerfile) == ("services/api", "Dockerfile")
-        assert app.context.recall(EXPOSED_PORT) == 8080
+        assert app.context.image.exposed_port == 8080
         assert "EXPOSE 8080: the Task step will use port 8080" in text_of(screen, "#choice-note")
         assert str(table.get_row_at(1)[0]) == "●"
         # edited away from the row: the row is no longer chosen, and a missing Dockerfile is said
-        await type_into(pilot, field(screen, "image.context"), "nowhere")
-        assert str(table.get_row_at(1)[0]) == " " and app.context.recall(EXPOSED_PORT) is None
+        await fill(pilot, field(screen, "image.context"), "nowhere")
+        assert str(table.get_row_at(1)[0]) == " " and app.context.image.exposed_port is None
         assert "No Dockerfile at nowhere/Dockerfile: pick one above" in text_of(screen, "#choice-note")
         # no target yet (session None): nothing to push to
         assert screen.query_one("#build").disabled
@@ -166,10 +124,10 @@ async def test_image_lists_every_source_and_a_dockerfile_fills_context_and_port_
 
 
 async def test_image_from_ecr_sets_repository_and_tag_and_says_nothing_to_build() -> None:
-    app = make_app(session=NoCalls())
+    app = make_app(FOUND, session=NoCalls())
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, ImageScreen)
-        await type_into(pilot, field(screen, "image.repository"), "other")
+        await fill(pilot, field(screen, "image.repository"), "other")
         assert "other is new: created when you press Build and push" in text_of(screen, "#field-image-repository .field-help")
         assert "Creates the ECR repository other first" in text_of(screen, "#build-help")
         await pick_row(pilot, screen, f"ecr:my-app@sha256:{'cd34' * 16}")
@@ -181,12 +139,12 @@ async def test_image_from_ecr_sets_repository_and_tag_and_says_nothing_to_build(
 
 
 async def test_image_bad_repository_name_refused_with_rule_and_fix() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
-        results: list[str] = []
+        results: list[Nav] = []
         screen = await show(pilot, ImageScreen, results)
         repository = field(screen, "image.repository")
-        await type_into(pilot, repository, "My_Repo")
+        await fill(pilot, repository, "My_Repo")
         error = text_of(repository, ".field-error")
         assert "an ECR repository name may only use lowercase letters" in error
         assert "Fix: use a name like 'nginx'" in error
@@ -194,14 +152,14 @@ async def test_image_bad_repository_name_refused_with_rule_and_fix() -> None:
         await pilot.pause()
         assert results == [] and "Can't go on yet: ECR repository" in problems(screen)
         # a field typed meanwhile waits for the repository (the draft takes the values together) ...
-        await type_into(pilot, field(screen, "image.tag"), "v2")
+        await fill(pilot, field(screen, "image.tag"), "v2")
         assert not field(screen, "image.tag").valid
-        await type_into(pilot, repository, "team/my-app")
+        await fill(pilot, repository, "team/my-app")
         assert field(screen, "image.tag").valid  # ... and is taken once the repository is fixed
         assert app.context.draft.config.image.tag == "v2"
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert results == ["next"] and app.context.draft.config.image.repository == "team/my-app"
+        assert results == [Nav.NEXT] and app.context.draft.config.image.repository == "team/my-app"
 
 
 async def test_image_without_docker_engine_says_so_calmly(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,8 +167,7 @@ async def test_image_without_docker_engine_says_so_calmly(monkeypatch: pytest.Mo
         raise ConnectionError("Error while fetching server API version: connection refused")
 
     monkeypatch.setattr("screens.image.list_local_images", no_engine)
-    cache = {k: v for k, v in CACHE.items() if k != "discovery.local_images"}
-    app = make_app(cache)
+    app = make_app({k: v for k, v in FOUND.items() if k != Key(Kind.LOCAL_IMAGES)})
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, ImageScreen)
         await pilot.pause(0.2)
@@ -226,9 +183,9 @@ async def test_image_without_docker_engine_says_so_calmly(monkeypatch: pytest.Mo
 
 
 async def test_task_memory_offers_only_sizes_valid_for_the_cpu_and_next_refuses_a_misfit() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
-        results: list[str] = []
+        results: list[Nav] = []
         screen = await show(pilot, TaskScreen, results)
         memory = field(screen, "task.memory").query_one(Select)
         cpu = field(screen, "task.cpu").query_one(Select)
@@ -266,32 +223,32 @@ async def test_task_memory_offers_only_sizes_valid_for_the_cpu_and_next_refuses_
         assert "1 GiB does not fit cpu 1024: now 2 GiB" in text_of(again, "#field-task-memory .field-help")
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert results == ["next"]
+        assert results == [Nav.NEXT]
 
 
 async def test_task_port_zero_refused_with_rule_and_fix() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
-        results: list[str] = []
+        results: list[Nav] = []
         screen = await show(pilot, TaskScreen, results)
         port = field(screen, "task.containerPort")
-        await type_into(pilot, port, "0")
+        await fill(pilot, port, "0")
         assert text_of(port, ".field-error") == ("a port is a whole number from 1 to 65535. "
                                                  "Fix: pick a port such as 80 or 8080")
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert results == [] and "Container port: fix the value above" in problems(screen)
         assert app.context.draft.config.task.container_port == 80  # the refused value was not taken
-        await type_into(pilot, port, "8081")
+        await fill(pilot, port, "8081")
         assert '"containerPort": 8081' in screen.query_one(CodePreview).text
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert results == ["next"] and app.context.draft.config.task.container_port == 8081
+        assert results == [Nav.NEXT] and app.context.draft.config.task.container_port == 8081
 
 
 async def test_task_port_prefilled_from_expose_of_the_chosen_dockerfile() -> None:
     # The real driver: pick a Dockerfile in step 1, Next, and the Task step starts from its port.
-    app = make_app(start_step=1, auto_start=True)
+    app = make_app(FOUND, start_step=1, auto_start=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.pause()
@@ -308,7 +265,7 @@ async def test_task_port_prefilled_from_expose_of_the_chosen_dockerfile() -> Non
         assert '"containerPort": 8080' in screen.query_one(CodePreview).text
 
         # a port the user types wins over EXPOSE when the step shows again
-        await type_into(pilot, port, "3000")
+        await fill(pilot, port, "3000")
         again = await show(pilot, TaskScreen)
         assert field(again, "task.containerPort").query_one(Input).value == "3000"
         assert app.context.draft.config.task.container_port == 3000
@@ -316,25 +273,25 @@ async def test_task_port_prefilled_from_expose_of_the_chosen_dockerfile() -> Non
 
 
 async def test_task_preview_follows_every_accepted_change() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, TaskScreen)
         preview = screen.query_one(CodePreview)
         assert preview.border_title == "taskdef.json (preview)"
         assert '"image": "<IMAGE1_NAME>"' in preview.text
-        await type_into(pilot, field(screen, "task.containerName"), "web")
+        await fill(pilot, field(screen, "task.containerName"), "web")
         assert '"name": "web"' in preview.text
-        await type_into(pilot, field(screen, "task.containerName"), "web app")  # refused: no space
+        await fill(pilot, field(screen, "task.containerName"), "web app")  # refused: no space
         assert "may only use letters, digits, '_' and '-'" in text_of(screen, "#field-task-containerName .field-error")
         assert '"name": "web"' in preview.text  # the preview keeps the last accepted config
-        await type_into(pilot, field(screen, "task.containerName"), "web-app")
+        await fill(pilot, field(screen, "task.containerName"), "web-app")
         assert '"name": "web-app"' in preview.text
-        await type_into(pilot, field(screen, "task.family"), "shop")
+        await fill(pilot, field(screen, "task.family"), "shop")
         assert '"family": "shop"' in preview.text
 
 
 async def test_task_execution_role_create_or_an_existing_one() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, TaskScreen)
         role = field(screen, "task.executionRoleArn").query_one(Select)
@@ -360,9 +317,9 @@ async def test_appspec_derives_container_and_port_and_previews_hooks() -> None:
     draft = Draft.new()
     draft.set("task.containerName", "web")
     draft.set("task.containerPort", 8080)
-    app = make_app(draft=draft)
+    app = make_app(FOUND, draft=draft)
     async with app.run_test(size=SIZE) as pilot:
-        results: list[str] = []
+        results: list[Nav] = []
         screen = await show(pilot, AppSpecScreen, results)
         assert "Container  web" in text_of(screen, "#derived") and "Port       8080" in text_of(screen, "#derived")
         preview = screen.query_one(CodePreview)
@@ -371,33 +328,33 @@ async def test_appspec_derives_container_and_port_and_previews_hooks() -> None:
         assert "Hooks" not in preview.text
 
         hook = field(screen, "codeDeploy.hooks.AfterAllowTestTraffic")
-        await type_into(pilot, hook, "smoke test")
+        await fill(pilot, hook, "smoke test")
         assert "a Lambda function name may only use letters, digits, '-', '_' and ':'" in text_of(hook, ".field-error")
         await pilot.press("ctrl+n")
         await pilot.pause()
         assert results == []
-        await type_into(pilot, hook, "CodeDeployHook_smoke")
+        await fill(pilot, hook, "CodeDeployHook_smoke")
         assert '- AfterAllowTestTraffic: "CodeDeployHook_smoke"' in preview.text
         assert not screen.query_one("#hook-warning").display
-        await type_into(pilot, field(screen, "codeDeploy.hooks.BeforeInstall"), "warmup")
+        await fill(pilot, field(screen, "codeDeploy.hooks.BeforeInstall"), "warmup")
         assert app.context.draft.config.code_deploy.hooks == {"AfterAllowTestTraffic": "CodeDeployHook_smoke",
                                                               "BeforeInstall": "warmup"}
         assert preview.text.index("BeforeInstall") < preview.text.index("AfterAllowTestTraffic")  # event order
         assert "only call functions named CodeDeployHook_*: rename warmup" in text_of(screen, "#hook-warning")
-        await type_into(pilot, field(screen, "codeDeploy.hooks.BeforeInstall"), "")  # empty: no hook
+        await fill(pilot, field(screen, "codeDeploy.hooks.BeforeInstall"), "")  # empty: no hook
         assert app.context.draft.config.code_deploy.hooks == {"AfterAllowTestTraffic": "CodeDeployHook_smoke"}
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert results == ["next"]
+        assert results == [Nav.NEXT]
 
 
 # -- 4. Source ---------------------------------------------------------------------------------------
 
 
 async def test_source_switching_type_shows_the_right_fields_and_existing_repositories() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
-        results: list[str] = []
+        results: list[Nav] = []
         screen = await show(pilot, SourceScreen, results)
         codecommit, s3 = screen.query_one("#codecommit"), screen.query_one("#s3")
         assert codecommit.display and not s3.display
@@ -415,32 +372,32 @@ async def test_source_switching_type_shows_the_right_fields_and_existing_reposit
 
         # an existing repository fills the name, and its default branch when it has one
         assert "my-app exists (default branch main)" in text_of(screen, "#field-source-repository .field-help")
-        await type_into(pilot, field(screen, "source.branch"), "release")
+        await fill(pilot, field(screen, "source.branch"), "release")
         screen.query_one("#cc-pick", Select).value = "infra"
         await pilot.pause()
         source = app.context.draft.config.source
         assert (source.repository, source.branch) == ("infra", "release")  # an empty repo keeps the branch
         assert "(empty: bluegreen makes the first commit)" in text_of(screen, "#field-source-repository .field-help")
-        await type_into(pilot, field(screen, "source.repository"), "brand-new")
+        await fill(pilot, field(screen, "source.repository"), "brand-new")
         assert "brand-new is new: created at Apply" in text_of(screen, "#field-source-repository .field-help")
         # Enter in the last field shown goes Next (the hidden S3 fields are not in the way)
         field(screen, "source.branch").focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert results == ["next"]
+        assert results == [Nav.NEXT]
 
 
 async def test_source_bad_repository_name_refused_with_rule_and_fix() -> None:
-    app = make_app()
+    app = make_app(FOUND)
     async with app.run_test(size=SIZE) as pilot:
-        results: list[str] = []
+        results: list[Nav] = []
         screen = await show(pilot, SourceScreen, results)
         repository = field(screen, "source.repository")
-        await type_into(pilot, repository, "my repo")
+        await fill(pilot, repository, "my repo")
         assert text_of(repository, ".field-error") == (
             "a CodeCommit repository name may only use letters, digits, '_', '.' and '-'. "
             "Fix: use a name like 'ecs-demo'")
-        await type_into(pilot, repository, "app.git")
+        await fill(pilot, repository, "app.git")
         assert "can't end in '.git'. Fix: drop '.git'" in text_of(repository, ".field-error")
         await pilot.press("ctrl+n")
         await pilot.pause()
@@ -452,7 +409,7 @@ async def test_source_bad_repository_name_refused_with_rule_and_fix() -> None:
         assert app.context.draft.config.source.type == "s3" and not app.context.draft.pending
         await pilot.press("ctrl+n")
         await pilot.pause()
-        assert results == ["next"]
+        assert results == [Nav.NEXT]
 
 
 class ClosedCodeCommit(Exception):
@@ -477,7 +434,8 @@ async def test_source_offers_s3_when_codecommit_is_not_usable(monkeypatch: pytes
         raise error
 
     monkeypatch.setattr("screens.source.list_repositories", refuse)
-    app = make_app({"source.type.chosen": True} if chosen else {}, session=NoCalls())
+    app = make_app({}, session=NoCalls())
+    app.context.source_type_chosen = chosen
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, SourceScreen)
         await pilot.pause(0.2)
@@ -516,19 +474,18 @@ async def test_discovery_against_the_sandbox(session: Any) -> None:
     repository = f"tui-{RUN_ID}"
     session.client("ecr").create_repository(repositoryName=repository)
     session.client("codecommit").create_repository(repositoryName=f"src-{RUN_ID}")
-    # only the AWS lookups are under test here: nothing to find on this machine
-    app = make_app({"discovery.dockerfiles": [], "discovery.local_images": []}, session=session)
+    app = make_app(NOTHING_HERE, session=session)
     async with app.run_test(size=SIZE) as pilot:
         screen = await show(pilot, ImageScreen)
-        await wait_for(pilot, lambda: app.context.recall(f"discovery.ecr_images:{repository}") is not None)
+        await until(pilot, lambda: app.context.discovered.knows(Key(Kind.ECR_IMAGES, repository)))
         await pilot.pause()
         assert repository in [v for _, v in screen.query_one("#repo-pick", Select)._options]
 
         screen = await show(pilot, TaskScreen)
-        await wait_for(pilot, lambda: app.context.recall("discovery.roles") is not None)
+        await until(pilot, lambda: app.context.discovered.knows(Key(Kind.ROLES)))
 
         screen = await show(pilot, SourceScreen)
-        await wait_for(pilot, lambda: app.context.recall("discovery.codecommit_repositories") is not None)
+        await until(pilot, lambda: app.context.discovered.knows(Key(Kind.CODECOMMIT_REPOSITORIES)))
         await pilot.pause()
         assert f"src-{RUN_ID}" in [v for _, v in screen.query_one("#cc-pick", Select)._options]
         assert app.context.draft.config.source.type == "codecommit"
@@ -540,14 +497,14 @@ async def test_quitting_during_a_build_does_not_wait_for_it(session: Any, monkey
 
     release = threading.Event()
     monkeypatch.setattr(images, "build_and_push", lambda *args, **kwargs: release.wait(60))
-    app = make_app({"discovery.dockerfiles": [], "discovery.local_images": []}, session=session)
-    job = BuildJob.of(app.context)
+    app = make_app(NOTHING_HERE, session=session)
+    job = app.context.image_job
     try:
         async with app.run_test(size=SIZE) as pilot:
             screen = await show(pilot, ImageScreen)
-            await type_into(pilot, field(screen, "image.repository"), f"quit-{RUN_ID}")
+            await fill(pilot, field(screen, "image.repository"), f"quit-{RUN_ID}")
             screen.query_one("#build").press()
-            await wait_for(pilot, lambda: job.phase == "build")
+            await until(pilot, lambda: job.phase == "build")
             started = time.monotonic()
         assert time.monotonic() - started < 3
         for _ in range(20):  # the worker looks at its cancellation every 0.1 s
@@ -579,30 +536,30 @@ async def test_build_and_push_runs_in_the_background_while_the_user_goes_on(
     app = make_app({}, session=session, start_step=1, auto_start=True)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, ImageScreen)
-                           and f"dockerfile:{SAMPLE}" in app.screen.rows)
+            await until(pilot, lambda: isinstance(app.screen, ImageScreen)
+                           and f"dockerfile:{PACKAGED_SAMPLE}" in app.screen.rows)
             screen = app.screen
-            await pick_row(pilot, screen, f"dockerfile:{SAMPLE}")
-            await type_into(pilot, field(screen, "image.repository"), repository)
-            await type_into(pilot, field(screen, "image.tag"), tag)
+            await pick_row(pilot, screen, f"dockerfile:{PACKAGED_SAMPLE}")
+            await fill(pilot, field(screen, "image.repository"), repository)
+            await fill(pilot, field(screen, "image.tag"), tag)
             assert f"Creates the ECR repository {repository} first" in text_of(screen, "#build-help")
             screen.query_one("#build").press()
             await pilot.pause()
-            job = BuildJob.of(app.context)
+            job = app.context.image_job
             assert job.running
 
             await pilot.press("ctrl+n")  # on to the Task step; the build goes on
-            await wait_for(pilot, lambda: isinstance(app.screen, TaskScreen))
+            await until(pilot, lambda: isinstance(app.screen, TaskScreen))
             await pilot.pause()
             assert app.screen.query_one("#build-status").display
             assert "Image: building" in text_of(app.screen, "#build-status")
             gate.set()
-            await wait_for(pilot, lambda: not job.running, seconds=180)
+            await until(pilot, lambda: not job.running, seconds=180)
             assert job.phase == "done", job.error
             await pilot.pause()
             assert "Image: ✓ pushed to ECR" in text_of(app.screen, "#build-status")
 
-            events = app.context.build_events
+            events = app.context.image_job.events
             assert any(isinstance(e, BuildStep) for e in events)
             done = [e for e in events if isinstance(e, PushDone)]
             assert len(done) == 1 and done[0].tag == tag
@@ -614,13 +571,13 @@ async def test_build_and_push_runs_in_the_background_while_the_user_goes_on(
             assert {"Key": "bluegreen:stack", "Value": "my-app"} in tags["tags"]  # made from the config
 
             await pilot.press("escape")  # Back: the Image step shows what happened meanwhile
-            await wait_for(pilot, lambda: isinstance(app.screen, ImageScreen))
+            await until(pilot, lambda: isinstance(app.screen, ImageScreen))
             await pilot.pause()
             result = text_of(app.screen, "#result")
             assert f"in ECR: {uri}:{tag}" in result
             assert "Build log (" in str(app.screen.query_one("#log-pane").title)
             # the lists were fetched again: the pushed image is there to pick
-            await wait_for(pilot, lambda: f"ecr:{repository}@{done[0].digest}" in app.screen.rows)
+            await until(pilot, lambda: f"ecr:{repository}@{done[0].digest}" in app.screen.rows)
             assert f"{repository} exists in ECR" in text_of(app.screen, "#field-image-repository .field-help")
     finally:
         # our tags only (untagging): the image itself may carry other tags (the layers are cached)
@@ -633,39 +590,32 @@ async def test_build_and_push_runs_in_the_background_while_the_user_goes_on(
 # -- snapshots (120x40, fixed records, no sandbox ids) ----------------------------------------------------
 
 
-async def steady(pilot: Any) -> None:
-    """A blinking cursor is caught on or off depending on timing: keep it on."""
-    for editor in pilot.app.screen.query(Input):
-        editor.cursor_blink = False
-    await pilot.pause()
-
-
 def test_snapshot_image(snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
         screen = await show(pilot, ImageScreen)
         await pick_row(pilot, screen, f"dockerfile:{SAMPLE}")
         await steady(pilot)
 
-    assert snap_compare(make_app(session=NoCalls()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(FOUND, session=NoCalls()), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_task(snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
-        pilot.app.context.remember(EXPOSED_PORT, 8080)
-        pilot.app.context.remember("image.exposed_from", "services/api/Dockerfile")
+        pilot.app.context.image.exposed_port = 8080
+        pilot.app.context.image.exposed_from = "services/api/Dockerfile"
         await show(pilot, TaskScreen)
         await steady(pilot)
 
-    assert snap_compare(make_app(session=NoCalls()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(FOUND, session=NoCalls()), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_appspec(snap_compare: Any) -> None:
     async def run_before(pilot: Any) -> None:
         screen = await show(pilot, AppSpecScreen)
-        await type_into(pilot, field(screen, "codeDeploy.hooks.AfterAllowTestTraffic"), "CodeDeployHook_smoke")
+        await fill(pilot, field(screen, "codeDeploy.hooks.AfterAllowTestTraffic"), "CodeDeployHook_smoke")
         await steady(pilot)
 
-    assert snap_compare(make_app(session=NoCalls()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(FOUND, session=NoCalls()), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_source(snap_compare: Any) -> None:
@@ -673,4 +623,4 @@ def test_snapshot_source(snap_compare: Any) -> None:
         await show(pilot, SourceScreen)
         await steady(pilot)
 
-    assert snap_compare(make_app(session=NoCalls()), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(FOUND, session=NoCalls()), terminal_size=SIZE, run_before=run_before)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from support.pilot import until
+from support.pilot import SIZE, until
 from textual.widgets import Button, Input, Static
 
 from bluegreen.aws.session import Identity
@@ -15,7 +15,6 @@ from bluegreen.sandbox.server import probe
 from screens.target import TargetScreen
 from tui.app import BlueGreenApp
 
-SIZE = (120, 40)
 SEED = Path(__file__).resolve().parents[2] / "examples" / "seed.yaml"
 
 

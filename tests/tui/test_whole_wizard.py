@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.pilot import until
+from support.pilot import SIZE, until
 from textual.widgets import Select
 
 from bluegreen.model.configfile import load
@@ -18,7 +18,6 @@ from screens.review import ReviewScreen
 from tui.app import BlueGreenApp
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZE = (120, 40)
 MAX_KEYSTROKES = 25  # issue 5: the console procedure needs well over 60 fields
 
 
