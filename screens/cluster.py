@@ -15,6 +15,7 @@ from textual.widgets import Label, Select, Static
 
 from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import Cluster
+from bluegreen.model.checks import auto_subnets_public, public_ip_problems
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
 from screens.lookups import Key, Kind
@@ -136,7 +137,7 @@ class ClusterScreen(StepScreen):
         else from the network step's discovery; None when unknown."""
         network = self.draft.config.network
         if not network.subnets:
-            return True
+            return auto_subnets_public(self.draft.config)
         wanted = {s.id for s in network.subnets}
         for _, value in self.context.discovered.of_kind(Kind.SUBNETS):
             if value:
@@ -147,12 +148,11 @@ class ClusterScreen(StepScreen):
 
     def show_public_ip_note(self) -> None:
         note = self.query_one("#ip-note", Static)
-        public = self.subnets_public()
+        problems = public_ip_problems(self.draft.config, self.subnets_public())
         if self.draft.config.network.assign_public_ip:
             note.update("")
-        elif public:
-            note.update("[yellow]⚠ the tasks' subnets are public (their way out is the internet gateway): "
-                        "without a public IP the tasks can't pull their image from ECR and won't start.[/yellow]")
+        elif problems:
+            note.update(f"[yellow]⚠ {problems[0].rule}.[/yellow]")
         else:
             note.update("[dim]without a public IP the tasks need a NAT gateway or VPC endpoints (ecr.api, "
                         "ecr.dkr, S3, logs) to pull their image.[/dim]")

@@ -15,6 +15,7 @@ from textual.widgets import Checkbox, Label, Select, Static
 
 from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import CodeDeployApplication
+from bluegreen.aws.preflight import application_problems
 from bluegreen.model import rules
 from bluegreen.model.config import CustomTrafficShift
 from bluegreen.model.draft import concerns
@@ -289,7 +290,7 @@ class CodeDeployScreen(StepScreen):
         app = self.existing_application()
         if app is None:
             status.update(f"[dim]a new application {cd.application} will be created[/dim]")
-        elif app.compute_platform != "ECS":
+        elif application_problems(self.draft.config, [app]):
             status.update(f"[red]✗ {app.name} exists for the {app.compute_platform} platform; an ECS "
                           "deployment group needs an ECS application. Fix: choose another name[/red]")
         elif cd.deployment_group in app.deployment_groups:
@@ -310,9 +311,6 @@ class CodeDeployScreen(StepScreen):
         self.show_application_status()
 
     def problems(self) -> list[str]:
-        out = super().problems()
-        app = self.existing_application()
-        if app is not None and app.compute_platform != "ECS":
-            out.append(f"codeDeploy.application: {app.name} is a {app.compute_platform} application. "
-                       "Fix: choose another name")
-        return out
+        return [*super().problems(),
+                *(f"{p.path}: {p.rule}. Fix: {p.fix}" for p in application_problems(self.draft.config,
+                                                                                    self.applications or []))]

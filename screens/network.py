@@ -20,45 +20,13 @@ from textual.widgets import Button, Select, Static
 
 from bluegreen.aws import discovery
 from bluegreen.aws.discovery_records import SecurityGroup, Subnet, Vpc
+from bluegreen.aws.preflight import subnet_problems
+from bluegreen.model.configfile import Problem
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
 from screens.lookups import Key, Kind
 from screens.widgets.field import ChoiceField, ConfigField, FieldChanged, as_int
 from screens.widgets.subnet_table import SubnetTable
-
-
-def subnet_problems(chosen: Sequence[Subnet], scheme: str) -> list[str]:
-    """Why the ticked subnets can't carry the load balancer (empty when they can)."""
-    if not chosen:
-        return ["no subnet is ticked: an Application Load Balancer needs subnets in at least 2 "
-                "availability zones. Fix: tick one public subnet in each of two zones"]
-    out: list[str] = []
-    if scheme == "internet-facing":
-        for s in chosen:
-            if not s.public:
-                named = f"{s.id} ({s.name})" if s.name else s.id
-                table = f"its route table {s.route_table_id}" if s.route_table_id else "its route table"
-                out.append(f"{named} is private: {table} has no 0.0.0.0/0 route to an internet "
-                           "gateway, so an internet-facing load balancer can't be reached through it. "
-                           "Fix: untick it and tick a PUBLIC subnet, or make the scheme internal")
-    if len(chosen) == 1:
-        out.append(f"only one subnet is ticked ({chosen[0].id} in {chosen[0].az}): an Application Load "
-                   "Balancer needs subnets in at least 2 availability zones. Fix: tick a subnet in "
-                   "another zone")
-        return out
-    by_zone: dict[str, list[str]] = {}
-    for s in chosen:
-        by_zone.setdefault(s.az, []).append(s.id)
-    if len(by_zone) == 1:
-        zone, ids = next(iter(by_zone.items()))
-        out.append(f"{' and '.join(ids)} are all in {zone}: an Application Load Balancer needs subnets "
-                   "in at least 2 availability zones. Fix: replace one with a subnet of another zone")
-    else:
-        for zone, ids in by_zone.items():
-            if len(ids) > 1:
-                out.append(f"{' and '.join(ids)} are both in {zone}: a load balancer takes one subnet per "
-                           "availability zone. Fix: keep one of them")
-    return out
 
 
 def zones_text(zones: Sequence[str]) -> str:
@@ -291,7 +259,7 @@ class NetworkScreen(StepScreen):
         ticked = set(self.query_one(SubnetTable).selection)
         return [s for s in self.subnets or [] if s.id in ticked]
 
-    def subnet_problems(self) -> list[str]:
+    def subnet_problems(self) -> list[Problem]:
         return subnet_problems(self.chosen(), self.draft.config.load_balancer.scheme)
 
     def subnets_changed(self) -> None:
@@ -302,7 +270,7 @@ class NetworkScreen(StepScreen):
         problems = self.subnet_problems()
         check = self.query_one("#subnet-check", Static)
         if problems:
-            check.update("\n".join(f"[red]✗ {p}[/red]" for p in problems))
+            check.update("\n".join(f"[red]✗ {p.rule}. Fix: {p.fix}[/red]" for p in problems))
             return
         kind = "public subnets" if all(s.public for s in chosen) else "subnets"
         good = f"[green]✓ {len(chosen)} {kind} in {zones_text([s.az for s in chosen])}[/green]"

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, RadioButton, RadioSet, Select, Static
 
+from bluegreen.aws.preflight import codecommit_closed
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
 from screens.lookups import Key, Kind
@@ -24,7 +25,6 @@ from screens.widgets.field import ConfigField, FieldChanged
 from screens.widgets.notes import revalidate, set_help
 
 REPOSITORIES = Key(Kind.CODECOMMIT_REPOSITORIES)
-CLOSED = "not allowed because there is no existing repository"
 GROUPS = {"codecommit": ("source.repository", "source.branch"), "s3": ("source.bucket", "source.key")}
 
 
@@ -132,7 +132,7 @@ class SourceScreen(StepScreen):
         if any(r.name == current for r in self.repositories):
             pick.value = current
         if event.error:
-            if CLOSED in event.error:
+            if codecommit_closed(event.error):
                 self.offer_s3("This account cannot use CodeCommit: AWS refuses new repositories to accounts "
                               "that never had one. The S3 source works everywhere.")
             else:

@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 
-from bluegreen.model.rules import FARGATE_MEMORY
+from bluegreen.model.rules import FARGATE_MEMORY, fargate_memory_that_fits
 from screens.base import StepScreen
 from screens.discover import Discovered, fetch
 from screens.lookups import Key, Kind
@@ -43,14 +43,6 @@ def memory_options(cpu: int, current: int | None = None) -> list[tuple[str, int]
     if current is not None and current not in FARGATE_MEMORY.get(cpu, ()):
         options.append((f"{memory_label(current)} (does not fit)", current))
     return options
-
-
-def fitting_memory(cpu: int, memory: int) -> int:
-    """`memory` if the cpu allows it, else the smallest allowed size at least as big (or the largest)."""
-    allowed = FARGATE_MEMORY[cpu]
-    if memory in allowed:
-        return memory
-    return next((m for m in allowed if m >= memory), allowed[-1])
 
 
 def list_roles(session: Any) -> list[Any]:
@@ -143,7 +135,7 @@ class TaskScreen(StepScreen):
         if cpu not in FARGATE_MEMORY:
             return
         memory = self.draft.value("task.memory")
-        fits = fitting_memory(cpu, memory)
+        fits = fargate_memory_that_fits(cpu, memory)
         memory_field = self.query_one("#field-task-memory", ChoiceField)
         if fits != memory:
             self.draft.set("task.memory", fits)  # applies the waiting cpu with it

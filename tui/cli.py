@@ -132,10 +132,14 @@ def wizard(config_file: Path | None, sandbox: bool) -> None:
 @config_option
 @friendly_errors
 def validate(config_file: Path) -> None:
-    """Check a config against every offline rule (names, limits, Fargate sizes, ports)."""
-    from bluegreen.model.configfile import load
+    """Check a config against every offline rule (names, limits, Fargate sizes, ports, hooks)."""
+    from bluegreen.model.checks import offline_problems
+    from bluegreen.model.configfile import ConfigError, load
 
     config = load(config_file)
+    problems = offline_problems(config)  # the rules the wizard checks beyond the model's
+    if problems:
+        raise ConfigError(problems, str(config_file))
     click.echo(f"{config_file}: valid (stack {config.name!r} in {config.region})")
 
 

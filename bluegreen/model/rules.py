@@ -174,6 +174,15 @@ def check_fargate_size(cpu: int, memory: int) -> None:
         )
 
 
+def fargate_memory_that_fits(cpu: int, memory: int) -> int:
+    """`memory` if `cpu` allows it, else the smallest allowed size at least as big (or the
+    largest): where the wizard moves a memory that a new cpu does not allow."""
+    allowed = FARGATE_MEMORY[cpu]
+    if memory in allowed:
+        return memory
+    return next((m for m in allowed if m >= memory), allowed[-1])
+
+
 PREDEFINED_DEPLOYMENT_CONFIGS: dict[str, str] = {
     "CodeDeployDefault.ECSAllAtOnce": "all traffic moves to green at once",
     "CodeDeployDefault.ECSLinear10PercentEvery1Minutes": "10% more every minute (10 minutes)",
