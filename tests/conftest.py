@@ -53,3 +53,4 @@ def docker_client() -> Iterator[Any]:
         yield client
     finally:
         client.close()
+

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import counted, put_tiny_image, run_apply, run_destroy, run_plan, session_for, stack_config
+from support.engine import counted, put_tiny_image, run_apply, run_destroy, run_plan, session_for, stack_config
 
 from bluegreen.engine.leftovers import leftovers
 from bluegreen.events import Event, NodeDone

@@ -4,7 +4,7 @@ balancer, is refused by plan (and apply) before any mutation, with the reason.""
 from __future__ import annotations
 
 import pytest
-from conftest import put_tiny_image, run_plan, session_for, stack_config
+from support.engine import put_tiny_image, run_plan, session_for, stack_config
 
 from bluegreen.engine.leftovers import leftovers
 from bluegreen.model.config import Config

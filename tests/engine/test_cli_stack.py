@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import put_tiny_image, session_for, stack_config
+from support.engine import put_tiny_image, session_for, stack_config
 
 from bluegreen.engine.leftovers import leftovers
 from bluegreen.model.configfile import dump_text

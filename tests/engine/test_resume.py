@@ -4,7 +4,7 @@ and no resource exists twice."""
 from __future__ import annotations
 
 import pytest
-from conftest import put_tiny_image, run_apply, session_for, stack_config
+from support.engine import put_tiny_image, run_apply, session_for, stack_config
 
 from bluegreen.aws.session import AwsSession
 from bluegreen.engine.graph import build_nodes

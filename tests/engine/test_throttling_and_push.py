@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REGION, put_tiny_image, run_apply, session_for, stack_config
+from support.engine import REGION, put_tiny_image, run_apply, session_for, stack_config
 
 from bluegreen.model.configfile import dump_text
 

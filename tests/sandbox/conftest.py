@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import threading
 import uuid
@@ -16,10 +15,6 @@ import pytest
 from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 
 
-def _running_in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
-
-
 def _sandbox_threads() -> list[threading.Thread]:
     return [
         t
@@ -30,37 +25,16 @@ def _sandbox_threads() -> list[threading.Thread]:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
-    """A running sandbox shared by the tests of one module; stopped (ports and threads freed)
-    even when a test fails."""
+    """A running sandbox of the module's own (these tests change and count its state);
+    stopped, with its ports and threads freed, even when a test fails."""
+    before = set(_sandbox_threads())  # other sandboxes of the session may be running
     handle = start_sandbox()
     try:
         yield handle
     finally:
         handle.stop()
-    leftover = _sandbox_threads()
+    leftover = [t for t in _sandbox_threads() if t not in before]
     assert not leftover, f"sandbox threads still running after stop: {leftover}"
-
-
-@pytest.fixture
-def sandbox_docker(request: pytest.FixtureRequest) -> Any:
-    """The shared ``docker_client`` fixture when tests/conftest.py has it; otherwise the same
-    semantics here: skip without an engine, fail under CI=true."""
-    try:
-        return request.getfixturevalue("docker_client")
-    except pytest.FixtureLookupError:
-        pass
-    try:
-        import docker
-
-        client = docker.from_env()
-        client.ping()
-    except Exception as exc:
-        message = f"no Docker engine reachable ({type(exc).__name__}: {exc})"
-        if _running_in_ci():
-            pytest.fail(f"{message}; CI=true requires one")
-        pytest.skip(message)
-    request.addfinalizer(client.close)
-    return client
 
 
 @pytest.fixture
@@ -82,10 +56,10 @@ def tiny_image_context(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def built_images(sandbox_docker: Any) -> Iterator[list[str]]:
+def built_images(docker_client: Any) -> Iterator[list[str]]:
     """Image ids a test built or pulled; removed afterwards, even on failure."""
     ids: list[str] = []
     yield ids
     for image_id in ids:
         with contextlib.suppress(Exception):
-            sandbox_docker.images.remove(image_id, force=True)
+            docker_client.images.remove(image_id, force=True)

@@ -458,7 +458,7 @@ def test_provisioning_sequence_is_readable_back(sandbox, stack) -> None:
 
 @pytest.mark.docker
 def test_docker_push_lands_in_ecr_and_triggers_the_rule(
-    sandbox, stack, sandbox_docker, tiny_image_context, built_images
+    sandbox, stack, docker_client, tiny_image_context, built_images
 ) -> None:
     ecr = sandbox.client("ecr")
     auth = ecr.get_authorization_token()["authorizationData"][0]
@@ -466,11 +466,11 @@ def test_docker_push_lands_in_ecr_and_triggers_the_rule(
     user, password = base64.b64decode(auth["authorizationToken"]).decode().split(":", 1)
     assert user == "AWS"
     uri = stack["repo"]["repositoryUri"]
-    image, _ = sandbox_docker.images.build(path=str(tiny_image_context), tag=f"{uri}:latest", rm=True)
+    image, _ = docker_client.images.build(path=str(tiny_image_context), tag=f"{uri}:latest", rm=True)
     built_images.append(image.id)
     before = len(sandbox.event_log)
     lines = list(
-        sandbox_docker.images.push(
+        docker_client.images.push(
             uri, tag="latest", auth_config={"username": user, "password": password}, stream=True, decode=True
         )
     )
@@ -501,9 +501,9 @@ def test_docker_push_lands_in_ecr_and_triggers_the_rule(
     assert sandbox.pipeline_starts[-1].pipeline_name == f"{APP}-pipeline"
 
     # and it pulls back
-    sandbox_docker.images.remove(image.id, force=True)
+    docker_client.images.remove(image.id, force=True)
     built_images.remove(image.id)
-    pulled = sandbox_docker.images.pull(
+    pulled = docker_client.images.pull(
         uri, tag="latest", auth_config={"username": user, "password": password}
     )
     built_images.append(pulled.id)
@@ -512,13 +512,13 @@ def test_docker_push_lands_in_ecr_and_triggers_the_rule(
 
 @pytest.mark.docker
 def test_push_with_a_wrong_token_is_denied(
-    sandbox, stack, sandbox_docker, tiny_image_context, built_images
+    sandbox, stack, docker_client, tiny_image_context, built_images
 ) -> None:
     uri = stack["repo"]["repositoryUri"]
-    image, _ = sandbox_docker.images.build(path=str(tiny_image_context), tag=f"{uri}:denied", rm=True)
+    image, _ = docker_client.images.build(path=str(tiny_image_context), tag=f"{uri}:denied", rm=True)
     built_images.append(image.id)
     lines = list(
-        sandbox_docker.images.push(
+        docker_client.images.push(
             uri, tag="denied", auth_config={"username": "AWS", "password": "wrong"}, stream=True, decode=True
         )
     )

@@ -1,0 +1,72 @@
+"""Helpers for the engine tests: sessions on a sandbox, a seed-like stack config, running
+plan/apply/destroy, and counting mutating calls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from bluegreen.aws.session import AwsSession, Target
+from bluegreen.engine import runner
+from bluegreen.engine.context import Context
+from bluegreen.engine.graph import build_nodes
+from bluegreen.model.config import Config
+from bluegreen.model.configfile import load_text
+from bluegreen.sandbox.server import SandboxHandle
+from support.ecr import put_tiny_image as ecr_image
+
+REGION = "us-east-2"
+READ_PREFIXES = ("Describe", "List", "Get", "Head", "BatchGet", "BatchCheck")
+
+
+def session_for(handle: SandboxHandle, max_attempts: int = 10) -> AwsSession:
+    return AwsSession(Target(endpoint_url=handle.endpoint_url, region=REGION), max_attempts=max_attempts)
+
+
+def stack_config(name: str, **sections: Any) -> Config:
+    """A seed-like stack whose image lives in a shared repository (pushed once per module)."""
+    document: dict[str, Any] = {
+        "name": name, "region": REGION,
+        "image": {"repository": "shared-app", "tag": "latest"},
+        "task": {"containerName": "sample-website", "containerPort": 80},
+    }
+    for key, value in sections.items():
+        document.setdefault(key, {}).update(value)
+    return load_text(json.dumps(document))
+
+
+class CallCounter:
+    """Counts mutating API calls (everything that is not a read) through botocore's hooks."""
+
+    def __init__(self, session: AwsSession) -> None:
+        self.mutating: list[str] = []
+        session.on_call(self)
+
+    def __call__(self, event_name: str = "", **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        if not operation.startswith(READ_PREFIXES):
+            self.mutating.append(event_name.removeprefix("before-call."))
+
+
+def put_tiny_image(session: AwsSession, repository: str = "shared-app", tag: str = "latest") -> str:
+    return ecr_image(session, repository, tag)
+
+
+def counted(session: AwsSession) -> tuple[AwsSession, CallCounter]:
+    """A fresh session to the same target, with its mutating calls counted."""
+    fresh = AwsSession(session.target)
+    return fresh, CallCounter(fresh)
+
+
+def run_apply(session: AwsSession, config: Config, **context: Any) -> tuple[runner.RunResult, Context]:
+    ctx = Context(session, config, **context)
+    return asyncio.run(runner.apply(ctx, build_nodes(config))), ctx
+
+
+def run_plan(session: AwsSession, config: Config) -> list[runner.PlanRow]:
+    return asyncio.run(runner.plan(Context(session, config), build_nodes(config)))
+
+
+def run_destroy(session: AwsSession, config: Config, **context: Any) -> runner.RunResult:
+    return asyncio.run(runner.destroy(Context(session, config, **context), build_nodes(config)))
