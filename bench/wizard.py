@@ -71,7 +71,6 @@ async def longest_stall() -> tuple[float, float, int, str]:
     it fires. Returns (longest stall on a screen the user stays on, longest stall within a
     second of a screen change (the user's own step: composing the next screen), ticks, outcome)."""
     from screens.image import ImageScreen
-    from screens.widgets.build_progress import BuildJob
     from tui.app import BlueGreenApp
 
     os.chdir(ROOT / "examples")  # the sample website's Dockerfile is found here
@@ -105,7 +104,7 @@ async def longest_stall() -> tuple[float, float, int, str]:
         await pilot.pause(1.0)
         await pilot.click("#build")
         await pilot.press("ctrl+n")  # on to the Task step while the build and push run
-        job = BuildJob.of(app.context)
+        job = app.context.image_job
         await until(lambda: job.phase not in ("idle", "repository", "build", "push"), 180)
         phase = job.phase
     return max(steady), max(switching), len(steady) + len(switching), phase

@@ -166,3 +166,12 @@ def test_the_sample_website_dockerfile() -> None:
     found = find_dockerfiles(ROOT / "examples")
     sample = [d for d in found if d.path.parent.name == "sample-website"]
     assert len(sample) == 1 and sample[0].port is not None
+
+
+def test_linked_folders_are_followed_once_without_looping(tmp_path: Path) -> None:
+    (tmp_path / "real" / "app").mkdir(parents=True)
+    (tmp_path / "real" / "app" / "Dockerfile").write_text("FROM scratch\nEXPOSE 8080\n")
+    (tmp_path / "linked").symlink_to(tmp_path / "real" / "app")
+    (tmp_path / "real" / "app" / "up").symlink_to(tmp_path)  # a loop back to the root
+    found = [d.path.relative_to(tmp_path).as_posix() for d in find_dockerfiles(tmp_path)]
+    assert found == ["linked/Dockerfile"] or found == ["real/app/Dockerfile"]

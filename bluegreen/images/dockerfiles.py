@@ -69,6 +69,9 @@ def find_dockerfiles(root: str | os.PathLike[str] = ".", max_depth: int = 3) -> 
     """Dockerfiles under `root` (files in `root` are depth 0), shallowest first, then by path."""
     found: list[tuple[int, str, Path]] = []
     queue: deque[tuple[Path, int]] = deque([(Path(root), 0)])
+    # A linked folder is followed (a project may link its build context in), each real
+    # folder once: a link back up the tree cannot loop.
+    seen: set[str] = {os.path.realpath(root)}
     while queue:
         folder, depth = queue.popleft()
         try:
@@ -77,8 +80,10 @@ def find_dockerfiles(root: str | os.PathLike[str] = ".", max_depth: int = 3) -> 
             continue
         for entry in entries:
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if depth < max_depth and not _skipped_dir(entry):
+                if entry.is_dir():
+                    real = os.path.realpath(entry.path)
+                    if depth < max_depth and not _skipped_dir(entry) and real not in seen:
+                        seen.add(real)
                         queue.append((folder / entry.name, depth + 1))
                 elif entry.is_file() and is_dockerfile_name(entry.name):
                     found.append((depth, str(folder / entry.name), folder / entry.name))

@@ -41,8 +41,6 @@ from screens.widgets.preview import CodePreview
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = REPO_ROOT / "examples" / "sample-website" / "Dockerfile"
-# what discovery finds from the repository root: examples/sample-website is a link to it
-PACKAGED_SAMPLE = REPO_ROOT / "bluegreen" / "images" / "sample_site" / "Dockerfile"
 API = REPO_ROOT / "services" / "api" / "Dockerfile"  # a record only: no such file is needed
 EXEC_ROLE = "arn:aws:iam::123456789012:role/ecsTaskExecutionRole"
 CLOSED = ("CreateRepository request is not allowed because there is no existing repository in this "
@@ -537,9 +535,9 @@ async def test_build_and_push_runs_in_the_background_while_the_user_goes_on(
     try:
         async with app.run_test(size=SIZE) as pilot:
             await until(pilot, lambda: isinstance(app.screen, ImageScreen)
-                           and f"dockerfile:{PACKAGED_SAMPLE}" in app.screen.rows)
+                           and f"dockerfile:{SAMPLE}" in app.screen.rows)
             screen = app.screen
-            await pick_row(pilot, screen, f"dockerfile:{PACKAGED_SAMPLE}")
+            await pick_row(pilot, screen, f"dockerfile:{SAMPLE}")
             await fill(pilot, field(screen, "image.repository"), repository)
             await fill(pilot, field(screen, "image.tag"), tag)
             assert f"Creates the ECR repository {repository} first" in text_of(screen, "#build-help")
