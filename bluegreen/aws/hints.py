@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bluegreen.aws.preflight import codecommit_closed
 from bluegreen.errors import Failed, aws_error_code
 
 RESUME = "fix the cause, then run 'bluegreen apply' again: it resumes where it stopped"
@@ -26,7 +27,7 @@ def explain(exc: BaseException, title: str) -> tuple[str, str, str]:
             "re-run 'bluegreen apply'")
     if code in ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"):
         return code, f"{title}: AWS kept throttling our calls", "wait a minute; " + RESUME
-    if "not allowed because there is no existing repository" in message:
+    if codecommit_closed(message):
         return code, f"{title}: this account cannot create CodeCommit repositories", (
             "set source.type: s3 in the config to keep the source files in S3 instead")
     if code == "InvalidRoleException" or "cannot be assumed" in message:

@@ -17,6 +17,7 @@ from bluegreen.engine.graph import build_nodes
 from bluegreen.engine.leftovers import leftovers
 from bluegreen.engine.runner import PlanRow, RunResult
 from bluegreen.events import Listener, PushDone, ignore
+from bluegreen.model.checks import offline_problems
 from bluegreen.model.config import Config
 
 DEFAULT_CONCURRENCY = 16
@@ -103,9 +104,12 @@ class Stack:
         return Context(self.session, self.config, on_event=on_event, base_dir=self.base_dir)
 
     async def plan(self) -> Plan:
-        """What apply would do, with read-only calls."""
+        """What apply would do, with read-only calls. A config rule that `validate` refuses
+        (`bluegreen.model.checks`) is a conflict row too: apply does not go ahead on it."""
+        rules = [PlanRow(f"config.{p.path}", "Config rule", "conflict", f"{p.path}: {p.rule}", "", p.fix)
+                 for p in offline_problems(self.config)]
         rows = await runner.plan(self._context(ignore), build_nodes(self.config), self.concurrency)
-        return Plan(tuple(rows))
+        return Plan((*rules, *rows))
 
     async def apply(self, on_event: Listener = ignore) -> Applied:
         """Create or update everything (idempotent; a re-run resumes)."""
@@ -141,7 +145,8 @@ class Stack:
         for event in outcome:
             if isinstance(event, NodeFailed):
                 raise Failed(event.message, event.fix)
-            return event.outcome == "created"
+            if isinstance(event, NodeDone):
+                return event.outcome == "created"
         raise Failed(f"the ECR repository {self.config.image.repository} was not made "
                      "(the account could not be read)", "check the target, then try again")
 

@@ -39,14 +39,17 @@ def configs(session) -> dict[str, tuple[Config, str]]:  # type: ignore[no-untype
             "executionRoleArn": "arn:aws:iam::123456789012:role/nobody-home"}),
             "task.executionRoleArn: role nobody-home does not exist"),
         "private-subnet": (stack_config("bad4", network={"subnets": [private, public]}),
-                           f"network.subnets: {private['id']} is private"),
+                           f"network.subnets: {private['id']} (bluegreen-sandbox-private) is private"),
         "missing-security-group": (stack_config("bad5", network={"albSecurityGroups": ["sg-0123456789abcdef0"]}),
                                    "network.albSecurityGroups: sg-0123456789abcdef0 not found"),
+        # a rule of bluegreen.model.checks: `validate` refuses it, so plan and apply do too
+        "hook-name": (stack_config("bad6", codeDeploy={"hooks": {"BeforeInstall": "check-green"}}),
+                      "codeDeploy.hooks: CodeDeploy's role may only call functions named CodeDeployHook_*"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing-vpc", "missing-subnet", "missing-role", "private-subnet",
-                                  "missing-security-group"])
+                                  "missing-security-group", "hook-name"])
 def test_plan_refuses_with_the_reason(session, case: str) -> None:  # type: ignore[no-untyped-def]
     config, reason = configs(session)[case]
     rows = run_plan(session, config)
@@ -56,7 +59,7 @@ def test_plan_refuses_with_the_reason(session, case: str) -> None:  # type: igno
     assert all(row.fix for row in conflicts)
 
 
-@pytest.mark.parametrize("case", ["missing-vpc", "private-subnet"])
+@pytest.mark.parametrize("case", ["missing-vpc", "private-subnet", "hook-name"])
 def test_cli_apply_refuses_before_any_mutation(session, case: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import json
 

@@ -65,7 +65,10 @@ def run_apply(session: AwsSession, config: Config, **context: Any) -> tuple[runn
 
 
 def run_plan(session: AwsSession, config: Config) -> list[runner.PlanRow]:
-    return asyncio.run(runner.plan(Context(session, config), build_nodes(config)))
+    """The plan both front ends get (the facade: the node graph's rows and the config rules)."""
+    from bluegreen.engine.stack import Stack
+
+    return list(asyncio.run(Stack(session, config).plan()).rows)
 
 
 def run_destroy(session: AwsSession, config: Config, **context: Any) -> runner.RunResult:

@@ -67,6 +67,7 @@ class SubnetsNode(Node):
 
     def inspect(self, ctx: Context) -> State:
         from bluegreen.aws.discovery_network import public_subnets_one_per_az, subnets
+        from bluegreen.aws.preflight import subnet_problems
 
         vpc_id = ctx.need("vpc_id")
         found = subnets(ctx.session, vpc_id)  # one DescribeRouteTables for the VPC
@@ -83,14 +84,10 @@ class SubnetsNode(Node):
                 if ref.az and ref.az != actual:
                     return conflict(f"network.subnets: {ref.id} is in {actual}, not {ref.az}",
                                     f"write az: {actual}")
-            private = [s.id for s in chosen if not by_id[s.id].public]
-            if needs_public and private:
-                return conflict(
-                    f"network.subnets: {', '.join(private)} "
-                    f"{'is' if len(private) == 1 else 'are'} private (no route to an internet "
-                    "gateway), but an internet-facing load balancer needs public subnets",
-                    "pick public subnets, or set loadBalancer.scheme: internal",
-                )
+            # the wizard's rule, on the same discovered records: one copy
+            problems = subnet_problems([by_id[s.id] for s in chosen], ctx.config.load_balancer.scheme)
+            if problems:
+                return conflict("; ".join(f"{p.path}: {p.rule}" for p in problems), problems[0].fix)
             ids = [s.id for s in chosen]
         elif needs_public:
             ids = [s.id for s in public_subnets_one_per_az(found, vpc_id)]

@@ -170,11 +170,13 @@ class CodeCommitRepositoryNode(ManagedResource[dict[str, Any]]):
         return str(found["Arn"])
 
     def create_resource(self, ctx: Context) -> str:
+        from bluegreen.aws.preflight import codecommit_closed
+
         client = ctx.client("codecommit")
         try:
             repo = client.create_repository(**requests.create_codecommit_repository(ctx.config))
         except Exception as exc:
-            if "not allowed because there is no existing repository" in str(exc):
+            if codecommit_closed(str(exc)):
                 from bluegreen.errors import Failed
 
                 raise Failed(
