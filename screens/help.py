@@ -26,7 +26,9 @@ HELP = """\
 
 Every field is checked as you type, with the same rules as `bluegreen validate`;
 the rule and a fix appear under the field. Nothing is created in AWS before the
-**Review** step's Apply. The exported file reproduces the stack headlessly:
+**Review** step's Apply, except the ECR repository that the Image step's Build and push
+needs (tagged with the stack, as Apply makes it). The exported file reproduces the stack
+headlessly:
 `bluegreen apply -f bluegreen.yaml`.
 """
 

@@ -43,8 +43,8 @@ def aws_profiles() -> list[str]:
 
 class TargetScreen(StepScreen):
     TITLE_TEXT = "Target"
-    INTRO = ("Where should the stack live? The local sandbox runs the whole procedure on this machine "
-             "(containers on the local Docker engine, real HTTP traffic), no AWS account needed.")
+    INTRO = ("Where should the stack live? The local sandbox is an AWS region on this machine: every "
+             "call of the setup is made against it, with AWS's answers and errors, no AWS account needed.")
     PATHS = ("name", "region")
 
     DEFAULT_CSS = """
