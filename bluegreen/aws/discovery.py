@@ -89,6 +89,7 @@ from bluegreen.aws.discovery_services import (
     target_groups,
     trusted_services,
 )
+from bluegreen.aws.errors import is_not_found
 from bluegreen.errors import Failed, aws_error_code
 from bluegreen.events import DiscoveryResult, ignore
 from bluegreen.images.dockerfiles import find_dockerfiles
@@ -111,9 +112,6 @@ __all__ = [
 
 R = TypeVar("R")
 
-# Not-found codes met when a resource vanishes between the list call and the describe call.
-_GONE = frozenset({"RepositoryNotFoundException", "LoadBalancerNotFound", "ClusterNotFoundException",
-                   "ApplicationDoesNotExistException", "PipelineNotFoundException"})
 
 
 # -- errors as text -------------------------------------------------------------------
@@ -204,7 +202,7 @@ class _Runner:
             if isinstance(result, BaseException):
                 if isinstance(result, asyncio.CancelledError):
                     raise result
-                if error_code(result) not in _GONE:
+                if not is_not_found(result):  # gone between the list and the describe call
                     failures.append(result)
             else:
                 items.extend(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bluegreen.aws.errors import Meaning, meaning
 from bluegreen.aws.preflight import codecommit_closed
 from bluegreen.errors import Failed, aws_error_code
 
@@ -15,7 +16,8 @@ def explain(exc: BaseException, title: str) -> tuple[str, str, str]:
         return "bluegreen", exc.message, exc.fix or RESUME
     code = aws_error_code(exc)
     message = str(getattr(exc, "response", {}).get("Error", {}).get("Message", "")) or str(exc)
-    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+    means = meaning(exc)
+    if means is Meaning.ACCESS_DENIED:
         action = re.search(r"perform: ([\w:-]+)", message)
         wanted = action.group(1) if action else "this call"
         if "iam:PassRole" in message:
@@ -25,12 +27,12 @@ def explain(exc: BaseException, title: str) -> tuple[str, str, str]:
         return code, f"{title}: {message}", (
             f"your identity may not {wanted}; ask your administrator for that permission, then "
             "re-run 'bluegreen apply'")
-    if code in ("ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded"):
+    if means is Meaning.THROTTLED:
         return code, f"{title}: AWS kept throttling our calls", "wait a minute; " + RESUME
     if codecommit_closed(message):
         return code, f"{title}: this account cannot create CodeCommit repositories", (
             "set source.type: s3 in the config to keep the source files in S3 instead")
-    if code == "InvalidRoleException" or "cannot be assumed" in message:
+    if means is Meaning.ROLE_NOT_READY or "cannot be assumed" in message:
         return code, f"{title}: {message}", (
             "IAM may still be spreading a new role (bluegreen retried for a while); " + RESUME)
     if isinstance(exc, TimeoutError):

@@ -132,12 +132,14 @@ class AwsSession:
             where = self.target.endpoint_url or f"the {self.region} endpoint"
             raise Failed(f"cannot reach {where} ({exc})", "check the network, or the sandbox") from None
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired"):
+            from bluegreen.aws.errors import Meaning, meaning
+
+            code, means = exc.response.get("Error", {}).get("Code", ""), meaning(exc)
+            if means is Meaning.CREDENTIALS_EXPIRED:
                 raise Failed("your AWS credentials have expired",
                              f"refresh them (e.g. 'aws sso login --profile {profile}')") from None
-            if code in ("InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException",
-                        "AccessDenied"):
+            # the one call here is sts:GetCallerIdentity, which any valid identity may make
+            if means in (Meaning.CREDENTIALS_REFUSED, Meaning.ACCESS_DENIED):
                 raise Failed(f"AWS refused these credentials ({code})",
                              "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile") from None
             raise

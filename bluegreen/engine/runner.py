@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from bluegreen.aws.errors import is_in_use
 from bluegreen.aws.hints import explain
 from bluegreen.engine.context import Context, Pending
 from bluegreen.engine.nodes.base import Node, State
@@ -32,8 +33,6 @@ T = TypeVar("T")
 # Retry delays (seconds) for IAM eventual consistency and for deletes that must wait for
 # AWS to let go of a dependency (a security group still used by a deleted load balancer).
 BACKOFF = (1, 2, 4, 8, 15, 30, 30, 30, 30, 30)
-RELEASE_CODES = ("DependencyViolation", "ResourceInUse", "ResourceInUseException",
-                 "ClusterContainsServicesException", "ClusterContainsTasksException")
 
 
 
@@ -74,12 +73,13 @@ async def _call(semaphore: asyncio.Semaphore, fn: Callable[..., T], *args: objec
         return await asyncio.get_running_loop().run_in_executor(_POOL, context.run, fn, *args)
 
 
-async def _with_backoff(codes: tuple[str, ...], attempt: Callable[[], Awaitable[T]]) -> T:
+async def _with_backoff(retry: Callable[[BaseException], bool], attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()`, again after a pause while it fails with an error `retry` accepts."""
     for delay in (*BACKOFF, None):
         try:
             return await attempt()
         except Exception as exc:
-            if delay is None or aws_error_code(exc) not in codes:
+            if delay is None or not retry(exc):
                 raise
         await asyncio.sleep(delay)
     raise AssertionError("unreachable")
@@ -219,7 +219,8 @@ async def apply(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunRes
             else:
                 operation = node.create if state.action == "create" else (lambda c: node.update(c, state))
                 codes = node.eventual_consistency_codes
-                detail = await _with_backoff(codes, lambda: _call(semaphore, operation, ctx))
+                detail = await _with_backoff(lambda exc: aws_error_code(exc) in codes,
+                                             lambda: _call(semaphore, operation, ctx))
                 changed.add(node.id)
                 if state.action == "create":
                     created.add(node.id)
@@ -265,7 +266,7 @@ async def destroy(ctx: Context, nodes: list[Node], concurrency: int = 8) -> RunR
         title = node.title(ctx.config)
         ctx.emit(NodeStarted(node.id, title, "delete"))
         try:
-            deleted = await _with_backoff(RELEASE_CODES, lambda: _call(semaphore, node.delete, ctx))
+            deleted = await _with_backoff(is_in_use, lambda: _call(semaphore, node.delete, ctx))
         except Pending:
             deleted = False
         except Exception as exc:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from bluegreen.errors import aws_error_code
+from bluegreen.aws.errors import is_not_found
 from bluegreen.model.config import TAG_KEY
 
 if TYPE_CHECKING:
@@ -100,19 +100,6 @@ def missing_as_none(call: Callable[[], T]) -> T | None:
         if is_not_found(exc):
             return None
         raise
-
-
-def is_not_found(exc: BaseException) -> bool:
-    code = aws_error_code(exc)
-    return (
-        "NotFound" in code
-        or code.endswith("DoesNotExistException")
-        or code in ("NoSuchEntity", "NoSuchBucket", "404", "ResourceNotFoundException",
-                    "RepositoryNotFoundException", "ApplicationDoesNotExistException",
-                    "DeploymentGroupDoesNotExistException", "PipelineNotFoundException",
-                    "InvalidGroup.NotFound", "LoadBalancerNotFound", "TargetGroupNotFound",
-                    "ClusterNotFoundException")
-    )
 
 
 def tag_value(tags: Any) -> str | None:

@@ -6,7 +6,8 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from bluegreen.engine.nodes.base import Node, State, conflict, create, in_sync, is_not_found, missing_as_none
+from bluegreen.aws.errors import is_not_found
+from bluegreen.engine.nodes.base import Node, State, conflict, create, in_sync, missing_as_none
 from bluegreen.engine.nodes.resource import ManagedResource
 from renderers import requests
 from renderers.iam import RoleSpec

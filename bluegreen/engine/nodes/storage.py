@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bluegreen.engine.nodes.base import State, conflict, is_not_found, missing_as_none
+from bluegreen.aws.errors import Meaning, is_not_found, meaning
+from bluegreen.engine.nodes.base import State, conflict, missing_as_none
 from bluegreen.engine.nodes.resource import ManagedResource
 from bluegreen.errors import aws_error_code
 from renderers import requests
@@ -48,7 +49,7 @@ class BucketNode(ManagedResource[str]):
         try:
             ctx.client("s3").head_bucket(Bucket=name)
         except Exception as exc:
-            if aws_error_code(exc) in ("403", "AccessDenied", "Forbidden"):
+            if meaning(exc) is Meaning.ACCESS_DENIED:
                 raise _Taken(name) from exc
             if is_not_found(exc):
                 return None
