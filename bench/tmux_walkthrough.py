@@ -11,13 +11,17 @@ Run: python bench/tmux_walkthrough.py   (needs tmux and a Docker engine)
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bluegreen.images.sample import write_sample_site
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "walkthrough"
@@ -44,6 +48,12 @@ def wait_for(pattern: str, seconds: float = 60) -> str:
     raise TimeoutError(f"never saw {pattern!r}; the screen was:\n{screen()}")
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def keep(index: int, name: str, text: str) -> None:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     (OUT / f"{index:02d}-{slug}.txt").write_text(text)
@@ -52,8 +62,13 @@ def keep(index: int, name: str, text: str) -> None:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bluegreen-walk-"))
-    shutil.copytree(ROOT / "examples" / "sample-website", work / "sample-website")
-    command = f"cd {work} && {sys.executable} -c 'from tui.cli import main; main()' wizard"
+    # what `bluegreen init --sample sample-website` writes: the site and its static busybox
+    assert write_sample_site(work / "sample-website"), "no static busybox on this machine (busybox-static)"
+    # The wizard and the plan after it find the same sandbox, on a port of this run's own (a
+    # sandbox someone keeps on 4599 is not touched).
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    command = (f"cd {work} && BLUEGREEN_SANDBOX_URL={endpoint} {sys.executable} -c "
+               "'from tui.cli import main; main()' wizard")
     subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
     tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"PYTHONPATH={ROOT} {command}")
     keystrokes = 0
@@ -82,13 +97,13 @@ def main() -> None:
         keystrokes += 2
         plan = subprocess.run([sys.executable, "-c", "from tui.cli import main; main()", "plan", "-f",
                                str(work / "bluegreen.yaml"), "--sandbox"], cwd=work, capture_output=True,
-                              text=True, timeout=120)
+                              text=True, timeout=120, env={**os.environ, "BLUEGREEN_SANDBOX_URL": endpoint})
         (OUT / "plan-of-the-export.txt").write_text(plan.stdout + plan.stderr)
         tmux("send-keys", "-t", SESSION, "Escape")
         tmux("send-keys", "-t", SESSION, "C-q")
         print(f"{keystrokes} keystrokes; screens in {OUT.relative_to(ROOT)}/")
         print(plan.stdout.strip().splitlines()[-1])
-        if plan.returncode != 0 or "in sync" not in plan.stdout.splitlines()[-1]:
+        if plan.returncode != 0 or not re.fullmatch(r"\d+ in sync", plan.stdout.strip().splitlines()[-1]):
             raise SystemExit("the exported config does not reproduce the stack")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
