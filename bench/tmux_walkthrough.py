@@ -108,6 +108,12 @@ def main() -> None:
     finally:
         subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
+        # the image the wizard built and pushed, tagged for this run's registry
+        listed = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}"],
+                                capture_output=True, text=True).stdout.split()
+        ours = [ref for ref in listed if ref.startswith(endpoint.removeprefix("http://") + "/")]
+        if ours:
+            subprocess.run(["docker", "rmi", "-f", *ours], capture_output=True)
 
 
 if __name__ == "__main__":
