@@ -4,6 +4,7 @@ image build, and the facts one step leaves for another, each a typed field."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,11 @@ class WizardContext:
     subnet_choice: tuple[str, tuple[str, ...]] | None = None  # (VPC id, ticked ids): the table as left
     custom_shift: dict[str, Any] | None = None  # the last custom {type, percent, intervalMinutes}
     plan: Plan | None = None  # the Review step's last plan: the Provisioning step's tree starts from it
+    # Every connection a worker opened, until the wizard closes: one that arrives after the
+    # screen stopped listening (the user quit while a sandbox was starting) is still closed.
+    _opened: list[Connection] = field(default_factory=list, repr=False)
+    _closed: bool = field(default=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def base_dir(self) -> Path:
@@ -74,6 +80,20 @@ class WizardContext:
         if connection is not None:
             connection.close()
 
+    def hold(self, connection: Connection) -> bool:
+        """Called by the worker that opened `connection` (any thread). False, with the
+        connection closed, when the wizard has already closed."""
+        with self._lock:
+            if not self._closed:
+                self._opened.append(connection)
+                return True
+        connection.close()
+        return False
+
     def close(self) -> None:
         self.image_job.abandon()  # a silent docker step must not hold the exit
         self.disconnect()
+        with self._lock:
+            self._closed, opened, self._opened = True, self._opened, []
+        for connection in opened:
+            connection.close()  # closing twice is harmless

@@ -132,6 +132,8 @@ class TargetScreen(StepScreen):
         except Exception as exc:
             self.post_message(TargetReady(None, None, describe_failure(exc)))
             return
+        if not self.context.hold(connection):
+            return  # the wizard closed while the sandbox started: it was stopped again
         try:
             identity = connection.identity()
         except Exception as exc:

@@ -89,3 +89,19 @@ def test_snapshot_target(snap_compare: Any) -> None:
             cursor.cursor_blink = False
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_connection_that_arrives_after_the_wizard_closed_is_closed_too() -> None:
+    """The user quits while the sandbox starts: the worker's late connection still stops it."""
+    from bluegreen.model.draft import Draft
+    from screens.context import WizardContext
+
+    stopped: list[str] = []
+    context = WizardContext(Draft.new())
+    early = Connection(object(), "early", _stop=lambda: stopped.append("early"))  # type: ignore[arg-type]
+    assert context.hold(early)
+    context.close()
+    assert stopped == ["early"]  # held but never shown: closed with the wizard
+    late = Connection(object(), "late", _stop=lambda: stopped.append("late"))  # type: ignore[arg-type]
+    assert not context.hold(late)
+    assert stopped == ["early", "late"]
