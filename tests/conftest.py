@@ -54,3 +54,28 @@ def docker_client() -> Iterator[Any]:
     finally:
         client.close()
 
+
+
+# ---------------------------------------------------------------------------------------------
+# A sandbox per test module
+# ---------------------------------------------------------------------------------------------
+# Per module, not per session: moto keeps its state in the process and every sandbox started
+# resets it, so one shared across modules would lose its seeds under the next module's feet.
+# Folders that need another region or more checks override `sandbox` in their conftest.
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Any]:
+    """A running sandbox (us-east-1) for the tests of one module; stopped even when one fails."""
+    from bluegreen.sandbox.server import start_sandbox
+
+    with start_sandbox(port=0, region="us-east-1") as handle:
+        yield handle
+
+
+@pytest.fixture(scope="module")
+def sandbox_session(sandbox: Any) -> Any:
+    """An AwsSession on the module's sandbox, in its region."""
+    from bluegreen.aws.session import AwsSession, Target
+
+    return AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=sandbox.region))

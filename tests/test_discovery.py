@@ -11,7 +11,6 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,7 @@ from bluegreen.aws.discovery import (
 from bluegreen.aws.session import AwsSession, Target
 from bluegreen.errors import Failed
 from bluegreen.events import DiscoveryResult, Event
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle
 
 SERVICES = ("sts", "ec2", "ecr", "ecs", "elbv2", "iam", "codecommit", "codedeploy", "codepipeline")
 
@@ -51,38 +50,29 @@ def access_denied(operation: str) -> ClientError:
                        operation)
 
 
-@pytest.fixture(scope="module")
-def sb() -> Iterator[SandboxHandle]:
-    handle = start_sandbox(port=0)
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
-def new_session(sb: SandboxHandle, concurrency: int = 10, max_attempts: int = 10) -> AwsSession:
-    return AwsSession(Target(endpoint_url=sb.endpoint_url, region=sb.region), concurrency=concurrency,
+def new_session(sandbox: SandboxHandle, concurrency: int = 10, max_attempts: int = 10) -> AwsSession:
+    return AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=sandbox.region), concurrency=concurrency,
                       max_attempts=max_attempts)
 
 
 @pytest.fixture(scope="module")
-def session(sb: SandboxHandle) -> AwsSession:
-    return new_session(sb)
+def session(sandbox: SandboxHandle) -> AwsSession:
+    return new_session(sandbox)
 
 
 @pytest.fixture(scope="module")
-def stack(sb: SandboxHandle) -> dict[str, Any]:
+def stack(sandbox: SandboxHandle) -> dict[str, Any]:
     """One of each kind, made with plain boto3 the way a console user would."""
-    assert sb.seed is not None
-    ec2, iam = sb.client("ec2"), sb.client("iam")
+    assert sandbox.seed is not None
+    ec2, iam = sandbox.client("ec2"), sandbox.client("iam")
     made: dict[str, Any] = {}
     iam.create_role(RoleName="disc-exec", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))
     iam.create_role(RoleName="disc-deploy", AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com"))
     iam.create_role(RoleName="disc-pipeline", AssumeRolePolicyDocument=trust("codepipeline.amazonaws.com"))
     made["sg"] = ec2.create_security_group(GroupName="disc-alb", Description="alb sg",
-                                           VpcId=sb.seed.vpc_id)["GroupId"]
+                                           VpcId=sandbox.seed.vpc_id)["GroupId"]
 
-    ecr = sb.client("ecr")
+    ecr = sandbox.client("ecr")
     ecr.create_repository(repositoryName="disc-web")
     ecr.create_repository(repositoryName="disc-empty")
     config = b'{"architecture":"amd64","os":"linux"}'
@@ -96,7 +86,7 @@ def stack(sb: SandboxHandle) -> dict[str, Any]:
                                    imageTag="v1")["image"]["imageId"]["imageDigest"]
     ecr.put_image(repositoryName="disc-web", imageManifest=manifest, imageTag="latest")
 
-    ecs = sb.client("ecs")
+    ecs = sandbox.client("ecs")
     ecs.create_cluster(clusterName="disc-cluster")
     ecs.create_cluster(clusterName="disc-empty-cluster")
     ecs.register_task_definition(
@@ -104,12 +94,12 @@ def stack(sb: SandboxHandle) -> dict[str, Any]:
         containerDefinitions=[{"name": "web", "image": "nginx", "essential": True,
                                "portMappings": [{"containerPort": 80}]}])
 
-    elb = sb.client("elbv2")
-    public = sorted(sb.seed.public_subnet_ids)
+    elb = sandbox.client("elbv2")
+    public = sorted(sandbox.seed.public_subnet_ids)
     made["lb"] = elb.create_load_balancer(Name="disc-alb", Subnets=public[:2], SecurityGroups=[made["sg"]],
                                           Scheme="internet-facing", Type="application")["LoadBalancers"][0]
     made["tg1"], made["tg2"] = (
-        elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=sb.seed.vpc_id,
+        elb.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=sandbox.seed.vpc_id,
                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
         for name in ("disc-tg1", "disc-tg2"))
     elb.create_listener(LoadBalancerArn=made["lb"]["LoadBalancerArn"], Protocol="HTTP", Port=80,
@@ -125,13 +115,13 @@ def stack(sb: SandboxHandle) -> dict[str, Any]:
         networkConfiguration={"awsvpcConfiguration": {"subnets": public[:2], "securityGroups": [made["sg"]],
                                                       "assignPublicIp": "ENABLED"}})
 
-    sb.client("codecommit").create_repository(repositoryName="disc-source")
-    cd = sb.client("codedeploy")
+    sandbox.client("codecommit").create_repository(repositoryName="disc-source")
+    cd = sandbox.client("codedeploy")
     cd.create_application(applicationName="disc-app", computePlatform="ECS")
     cd.create_deployment_group(
         applicationName="disc-app", deploymentGroupName="disc-dg",
-        serviceRoleArn=f"arn:aws:iam::{sb.account_id}:role/disc-deploy")
-    pipeline_role = f"arn:aws:iam::{sb.account_id}:role/disc-pipeline"
+        serviceRoleArn=f"arn:aws:iam::{sandbox.account_id}:role/disc-deploy")
+    pipeline_role = f"arn:aws:iam::{sandbox.account_id}:role/disc-pipeline"
     stages = [
         {"name": "Source", "actions": [{"name": "Image", "actionTypeId": {
             "category": "Source", "owner": "AWS", "provider": "ECR", "version": "1"},
@@ -139,7 +129,7 @@ def stack(sb: SandboxHandle) -> dict[str, Any]:
         {"name": "Deploy", "actions": [{"name": "Noop", "actionTypeId": {
             "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]},
     ]
-    cp = sb.client("codepipeline")
+    cp = sandbox.client("codepipeline")
     for name, kind in (("disc-pipe-v2", "V2"), ("disc-pipe-v1", "V1")):
         cp.create_pipeline(pipeline={"name": name, "roleArn": pipeline_role, "pipelineType": kind,
                                      "artifactStore": {"type": "S3", "location": "disc-artifacts"},
@@ -259,68 +249,68 @@ def test_describe_problem_names_the_code_and_the_cause() -> None:
 # -- against the sandbox ----------------------------------------------------------------
 
 
-def test_default_vpc_is_found_and_marked_default(sb: SandboxHandle, session: AwsSession) -> None:
-    assert sb.seed is not None
+def test_default_vpc_is_found_and_marked_default(sandbox: SandboxHandle, session: AwsSession) -> None:
+    assert sandbox.seed is not None
     found = discovery.vpcs(session)
     defaults = [v for v in found if v.is_default]
-    assert [v.id for v in defaults] == [sb.seed.vpc_id]
+    assert [v.id for v in defaults] == [sandbox.seed.vpc_id]
     assert found[0].is_default  # listed first
     vpc = discovery.default_vpc(session)
-    assert vpc is not None and vpc.id == sb.seed.vpc_id and vpc.cidr == "172.31.0.0/16"
+    assert vpc is not None and vpc.id == sandbox.seed.vpc_id and vpc.cidr == "172.31.0.0/16"
 
 
-def test_seeded_subnets_are_public_and_the_seeded_private_subnet_is_private(sb: SandboxHandle,
+def test_seeded_subnets_are_public_and_the_seeded_private_subnet_is_private(sandbox: SandboxHandle,
                                                                           session: AwsSession) -> None:
-    assert sb.seed is not None
-    by_id = {s.id: s for s in discovery.subnets(session, sb.seed.vpc_id)}
-    assert set(sb.seed.public_subnet_ids) | {sb.seed.private_subnet_id} <= set(by_id)
-    for subnet_id in sb.seed.public_subnet_ids:
+    assert sandbox.seed is not None
+    by_id = {s.id: s for s in discovery.subnets(session, sandbox.seed.vpc_id)}
+    assert set(sandbox.seed.public_subnet_ids) | {sandbox.seed.private_subnet_id} <= set(by_id)
+    for subnet_id in sandbox.seed.public_subnet_ids:
         s = by_id[subnet_id]
-        assert s.public and s.route_table_id == sb.seed.main_route_table_id and s.default_for_az
+        assert s.public and s.route_table_id == sandbox.seed.main_route_table_id and s.default_for_az
         assert s.free_ips > 0 and s.az and s.cidr
-    private = by_id[sb.seed.private_subnet_id]
+    private = by_id[sandbox.seed.private_subnet_id]
     assert not private.public
-    assert private.route_table_id == sb.seed.private_route_table_id
+    assert private.route_table_id == sandbox.seed.private_route_table_id
     assert private.name == "bluegreen-sandbox-private"
     chosen = public_subnets_one_per_az(by_id.values())
-    assert len(chosen) == len({by_id[s].az for s in sb.seed.public_subnet_ids}) >= 2
-    assert sb.seed.private_subnet_id not in {s.id for s in chosen}
+    assert len(chosen) == len({by_id[s].az for s in sandbox.seed.public_subnet_ids}) >= 2
+    assert sandbox.seed.private_subnet_id not in {s.id for s in chosen}
 
 
-def test_route_tables_are_fetched_once_per_vpc_not_per_subnet(sb: SandboxHandle) -> None:
-    assert sb.seed is not None
-    session = new_session(sb)
+def test_route_tables_are_fetched_once_per_vpc_not_per_subnet(sandbox: SandboxHandle) -> None:
+    assert sandbox.seed is not None
+    session = new_session(sandbox)
     calls: list[str] = []
     session.client("ec2").meta.events.register(
         "before-call.ec2", lambda model, **_: calls.append(model.name))
-    assert len(discovery.subnets(session, sb.seed.vpc_id)) >= 7
+    assert len(discovery.subnets(session, sandbox.seed.vpc_id)) >= 7
     assert calls.count("DescribeRouteTables") == 1
     assert calls.count("DescribeSubnets") == 1
 
 
-def test_map_public_ip_on_launch_does_not_make_a_subnet_public(sb: SandboxHandle, session: AwsSession) -> None:
-    assert sb.seed is not None
-    ec2 = sb.client("ec2")
-    ec2.modify_subnet_attribute(SubnetId=sb.seed.private_subnet_id, MapPublicIpOnLaunch={"Value": True})
+def test_map_public_ip_on_launch_does_not_make_a_subnet_public(sandbox: SandboxHandle, session: AwsSession) -> None:
+    assert sandbox.seed is not None
+    ec2 = sandbox.client("ec2")
+    ec2.modify_subnet_attribute(SubnetId=sandbox.seed.private_subnet_id, MapPublicIpOnLaunch={"Value": True})
     try:
-        by_id = {s.id: s for s in discovery.subnets(session, sb.seed.vpc_id)}
-        assert not by_id[sb.seed.private_subnet_id].public
+        by_id = {s.id: s for s in discovery.subnets(session, sandbox.seed.vpc_id)}
+        assert not by_id[sandbox.seed.private_subnet_id].public
     finally:
-        ec2.modify_subnet_attribute(SubnetId=sb.seed.private_subnet_id, MapPublicIpOnLaunch={"Value": False})
+        ec2.modify_subnet_attribute(SubnetId=sandbox.seed.private_subnet_id, MapPublicIpOnLaunch={"Value": False})
 
 
-def test_a_subnet_whose_igw_route_is_blackholed_counts_private(sb: SandboxHandle) -> None:
+def test_a_subnet_whose_igw_route_is_blackholed_counts_private(sandbox: SandboxHandle) -> None:
     """moto never reports a route as blackhole (AWS does once its gateway is deleted), so the
     answer of describe_route_tables is amended in flight for this one table."""
-    assert sb.seed is not None
-    ec2 = sb.client("ec2")
-    vpc = sb.seed.vpc_id
+    assert sandbox.seed is not None
+    ec2 = sandbox.client("ec2")
+    vpc = sandbox.seed.vpc_id
     subnet_id = ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.112.0/24")["Subnet"]["SubnetId"]
     rt_id = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     assoc = ec2.associate_route_table(RouteTableId=rt_id, SubnetId=subnet_id)["AssociationId"]
-    ec2.create_route(RouteTableId=rt_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=sb.seed.internet_gateway_id)
+    ec2.create_route(RouteTableId=rt_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=sandbox.seed.internet_gateway_id)
     try:
-        session = new_session(sb)
+        session = new_session(sandbox)
         assert {s.id: s for s in discovery.subnets(session, vpc)}[subnet_id].public  # before: igw, active
 
         def blackhole(parsed: dict[str, Any], **_: Any) -> None:
@@ -334,18 +324,18 @@ def test_a_subnet_whose_igw_route_is_blackholed_counts_private(sb: SandboxHandle
         subnet = {s.id: s for s in discovery.subnets(session, vpc)}[subnet_id]
         assert not subnet.public and subnet.route_table_id == rt_id
         # the main table's subnets are not affected
-        assert {s.id: s for s in discovery.subnets(session, vpc)}[sb.seed.public_subnet_ids[0]].public
+        assert {s.id: s for s in discovery.subnets(session, vpc)}[sandbox.seed.public_subnet_ids[0]].public
     finally:
         ec2.disassociate_route_table(AssociationId=assoc)
         ec2.delete_route_table(RouteTableId=rt_id)
         ec2.delete_subnet(SubnetId=subnet_id)
 
 
-def test_a_vpc_without_internet_gateway_is_all_private_through_its_main_table(sb: SandboxHandle,
+def test_a_vpc_without_internet_gateway_is_all_private_through_its_main_table(sandbox: SandboxHandle,
                                                                              session: AwsSession) -> None:
-    ec2 = sb.client("ec2")
+    ec2 = sandbox.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
-    made = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{sb.region}{az}")
+    made = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"{sandbox.region}{az}")
             ["Subnet"]["SubnetId"] for i, az in enumerate("ab")]
     main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                               {"Name": "association.main", "Values": ["true"]}])
@@ -360,26 +350,26 @@ def test_a_vpc_without_internet_gateway_is_all_private_through_its_main_table(sb
     ec2.create_route(RouteTableId=main_id, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     assert all(s.public for s in discovery.subnets(session, vpc))
     # and the default VPC's subnets stayed where they were
-    assert sb.seed is not None
-    assert all(s.vpc_id == sb.seed.vpc_id for s in discovery.subnets(session, sb.seed.vpc_id))
+    assert sandbox.seed is not None
+    assert all(s.vpc_id == sandbox.seed.vpc_id for s in discovery.subnets(session, sandbox.seed.vpc_id))
 
 
-def test_security_groups_are_listed_per_vpc(sb: SandboxHandle, session: AwsSession, stack: dict[str, Any]) -> None:
-    assert sb.seed is not None
-    groups = discovery.security_groups(session, sb.seed.vpc_id)
+def test_security_groups_are_listed_per_vpc(sandbox: SandboxHandle, session: AwsSession, stack: dict[str, Any]) -> None:
+    assert sandbox.seed is not None
+    groups = discovery.security_groups(session, sandbox.seed.vpc_id)
     by_id = {g.id: g for g in groups}
     assert stack["sg"] in by_id and by_id[stack["sg"]].name == "disc-alb"
     assert by_id[stack["sg"]].description == "alb sg"
     assert any(g.name == "default" for g in groups)
-    assert all(g.vpc_id == sb.seed.vpc_id for g in groups)
+    assert all(g.vpc_id == sandbox.seed.vpc_id for g in groups)
     assert len(discovery.security_groups(session)) >= len(groups)
 
 
-def test_ecr_repositories_and_images(sb: SandboxHandle, session: AwsSession, stack: dict[str, Any]) -> None:
+def test_ecr_repositories_and_images(sandbox: SandboxHandle, session: AwsSession, stack: dict[str, Any]) -> None:
     repos = {r.name: r for r in discovery.ecr_repositories(session)}
     assert {"disc-web", "disc-empty"} <= set(repos)
     assert repos["disc-web"].uri.endswith("/disc-web")
-    assert repos["disc-web"].arn == f"arn:aws:ecr:{sb.region}:{sb.account_id}:repository/disc-web"
+    assert repos["disc-web"].arn == f"arn:aws:ecr:{sandbox.region}:{sandbox.account_id}:repository/disc-web"
     images = discovery.ecr_images(session, "disc-web")
     assert len(images) == 1
     image = images[0]
@@ -437,21 +427,21 @@ def test_codecommit_codedeploy_and_pipelines(session: AwsSession, stack: dict[st
     assert pipes["disc-pipe-v2"].version == 1
 
 
-def test_discover_all_finds_every_kind_and_reports_each(sb: SandboxHandle, session: AwsSession,
+def test_discover_all_finds_every_kind_and_reports_each(sandbox: SandboxHandle, session: AwsSession,
                                                         stack: dict[str, Any], tmp_path: Path) -> None:
-    assert sb.seed is not None
+    assert sandbox.seed is not None
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "Dockerfile").write_text("FROM scratch\nEXPOSE 8080\n")
     events: list[Event] = []
-    found = asyncio.run(discover_all(session, vpc_id=sb.seed.vpc_id, on_event=events.append,
+    found = asyncio.run(discover_all(session, vpc_id=sandbox.seed.vpc_id, on_event=events.append,
                                      workdir=tmp_path, local=True))
     errors = found.errors()
     errors.pop("local_images", None)  # depends on a Docker engine; covered below
     assert errors == {}
-    assert found.account.items[0].account_id == sb.account_id and found.account.items[0].region == sb.region
-    assert found.default_vpc is not None and found.default_vpc.id == sb.seed.vpc_id
-    assert all(s.vpc_id == sb.seed.vpc_id for s in found.subnets)
-    assert {s.id for s in found.subnets if s.public} >= set(sb.seed.public_subnet_ids)
+    assert found.account.items[0].account_id == sandbox.account_id and found.account.items[0].region == sandbox.region
+    assert found.default_vpc is not None and found.default_vpc.id == sandbox.seed.vpc_id
+    assert all(s.vpc_id == sandbox.seed.vpc_id for s in found.subnets)
+    assert {s.id for s in found.subnets if s.public} >= set(sandbox.seed.public_subnet_ids)
     assert [e.digest for e in found.ecr_images if e.repository == "disc-web"] == [stack["digest"]]
     assert [s.name for s in found.services] == ["disc-svc"]
     assert {li.port for li in found.listeners} == {80, 8080}
@@ -464,7 +454,7 @@ def test_discover_all_finds_every_kind_and_reports_each(sb: SandboxHandle, sessi
     assert sorted(e.kind for e in results) == sorted(Discovery.kinds())
     assert all(e.count == len(found.get(e.kind)) for e in results)
     # the composed sync functions agree with the concurrent discovery
-    assert found.subnets.items == tuple(discovery.subnets(session, sb.seed.vpc_id))
+    assert found.subnets.items == tuple(discovery.subnets(session, sandbox.seed.vpc_id))
     assert found.codedeploy_applications.items == tuple(discovery.codedeploy_applications(session))
     assert found.services.items == tuple(discovery.ecs_services(session))
 
@@ -499,9 +489,9 @@ def test_one_kind_failing_leaves_the_others(monkeypatch: pytest.MonkeyPatch, ses
     assert [e.error for e in events if isinstance(e, DiscoveryResult) and e.kind == "roles"] == [found.roles.error]
 
 
-def test_a_failing_call_inside_a_fan_out_keeps_what_arrived(sb: SandboxHandle, stack: dict[str, Any]) -> None:
+def test_a_failing_call_inside_a_fan_out_keeps_what_arrived(sandbox: SandboxHandle, stack: dict[str, Any]) -> None:
     """An AccessDenied answered by the wire (botocore hook) for one repository's images."""
-    session = new_session(sb)
+    session = new_session(sandbox)
 
     def deny_one(params: dict[str, Any], **_: Any) -> None:
         if params.get("repositoryName") == "disc-empty":
@@ -523,9 +513,9 @@ def test_docker_engine_down_is_reported_on_local_images_only(monkeypatch: pytest
     assert found.dockerfiles.ok and found.dockerfiles.items == ()
 
 
-def test_an_unreachable_service_endpoint_is_an_error_on_its_kind(sb: SandboxHandle) -> None:
+def test_an_unreachable_service_endpoint_is_an_error_on_its_kind(sandbox: SandboxHandle) -> None:
     # max_attempts=1: botocore retries connection errors, up to about a minute with the default 10
-    session = new_session(sb, max_attempts=1)
+    session = new_session(sandbox, max_attempts=1)
 
     def unreachable(**_: Any) -> None:
         raise EndpointConnectionError(endpoint_url="https://codecommit.ap-east-9.amazonaws.com/")
@@ -579,10 +569,10 @@ def test_a_kind_that_hangs_times_out_without_holding_up_the_others(monkeypatch: 
     assert set(found.errors()) == {"target_groups"} and "0.5 s" in found.target_groups.error
 
 
-def test_discover_all_is_concurrent_and_bounded(sb: SandboxHandle, stack: dict[str, Any]) -> None:
+def test_discover_all_is_concurrent_and_bounded(sandbox: SandboxHandle, stack: dict[str, Any]) -> None:
     """With 50 ms per API answer, all kinds at once take well under the kinds one after another,
     and never more calls are in flight than `concurrency`."""
-    session = new_session(sb)
+    session = new_session(sandbox)
     for name in SERVICES:  # clients made up front: both runs measure calls only
         session.client(name)
     in_flight = 0
@@ -610,7 +600,7 @@ def test_discover_all_is_concurrent_and_bounded(sb: SandboxHandle, stack: dict[s
                   lambda s: [discovery.listeners(s, lb.arn) for lb in discovery.load_balancers(s)],
                   discovery.target_groups, discovery.roles, discovery.codecommit_repositories,
                   discovery.codedeploy_applications, discovery.pipelines]
-    sb.router.latency = 0.05
+    sandbox.router.latency = 0.05
     try:
         started = time.monotonic()
         for fn in sequential:
@@ -620,7 +610,7 @@ def test_discover_all_is_concurrent_and_bounded(sb: SandboxHandle, stack: dict[s
         peak = 0
         found = asyncio.run(discover_all(session, concurrency=4, local=False))
     finally:
-        sb.router.latency = 0.0
+        sandbox.router.latency = 0.0
     assert found.errors() == {}
     assert peak <= 4, peak
     assert peak >= 3, peak  # calls did overlap

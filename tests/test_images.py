@@ -159,21 +159,8 @@ def test_importing_images_does_not_import_docker() -> None:
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[Any]:
-    from bluegreen.sandbox.server import start_sandbox
-
-    handle = start_sandbox(port=0)
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
-@pytest.fixture(scope="module")
-def session(sandbox: Any) -> Any:
-    from bluegreen.aws.session import AwsSession, Target
-
-    return AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=sandbox.region))
+def session(sandbox_session: Any) -> Any:
+    return sandbox_session
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from bluegreen.engine.stack import Outputs, Plan
 from bluegreen.events import NodeDone, NodeFailed, NodeProgress, NodeSkipped, NodeStarted, RunFinished
 from bluegreen.model.configfile import load_text
 from bluegreen.model.draft import Draft
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle
 from screens.provision import ApplyFinished, ProvisionScreen, check_url
 from screens.review import ReviewScreen
 from screens.steps import Nav
@@ -35,12 +35,6 @@ REPOSITORY = "tiny-app"
 
 
 # -- fixtures --------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(port=0, region=REGION) as handle:
-        yield handle
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -451,21 +450,8 @@ RUN_ID = uuid.uuid4().hex[:8]
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[Any]:
-    from bluegreen.sandbox.server import start_sandbox
-
-    handle = start_sandbox(port=0, region="us-east-1")
-    try:
-        yield handle
-    finally:
-        handle.stop()
-
-
-@pytest.fixture(scope="module")
-def session(sandbox: Any) -> Any:
-    from bluegreen.aws.session import AwsSession, Target
-
-    return AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=sandbox.region))
+def session(sandbox_session: Any) -> Any:
+    return sandbox_session
 
 
 async def test_discovery_against_the_sandbox(session: Any) -> None:

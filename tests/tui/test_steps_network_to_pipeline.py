@@ -4,10 +4,8 @@ a real sandbox, and SVG snapshots at 120x40 from fixed discovery records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from support.pilot import SIZE, field, fill, make_app, show, text_of, type_keys, until
 
 from bluegreen.aws.discovery_records import (
@@ -344,18 +342,6 @@ async def test_next_through_steps_5_to_8_and_back_keeps_choices() -> None:
 
 
 # -- against the sandbox -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sandbox_session() -> Iterator[Any]:
-    from bluegreen.aws.session import AwsSession, Target
-    from bluegreen.sandbox.server import start_sandbox
-
-    handle = start_sandbox(port=0, region="us-east-1")
-    try:
-        yield AwsSession(Target(endpoint_url=handle.endpoint_url, region="us-east-1"))
-    finally:
-        handle.stop()
 
 
 async def test_sandbox_subnets_discovered_and_private_one_refused(sandbox_session: Any) -> None:
