@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bluegreen.model.config import Config
+from bluegreen.model.rules import partition
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Refs:
     def offline(cls, config: Config, account_id: str = "<ACCOUNT_ID>") -> Refs:
         """What can be known without AWS; placeholders in angle brackets for the rest."""
         region = config.region
-        elb = f"arn:aws:elasticloadbalancing:{region}:{account_id}"
+        elb = f"arn:{partition(region)}:elasticloadbalancing:{region}:{account_id}"
         lb = config.load_balancer
         net = config.network
         subnets = tuple(s.id for s in net.subnets) or ("<SUBNET_1>", "<SUBNET_2>")
@@ -60,11 +61,14 @@ class Arns:
     def __init__(self, config: Config, refs: Refs) -> None:
         self.config = config
         self.region = config.region
+        # Every ARN's second field. Only "aws" passes the Config today (rules.check_region);
+        # the ARNs here follow the region so that lifting that refusal changes nothing here.
+        self.partition = partition(config.region)
         self.account = refs.account_id
         self.refs = refs
 
     def role(self, name: str) -> str:
-        return f"arn:aws:iam::{self.account}:role/{name}"
+        return f"arn:{self.partition}:iam::{self.account}:role/{name}"
 
     @property
     def execution_role(self) -> str:
@@ -85,38 +89,38 @@ class Arns:
 
     @property
     def pipeline(self) -> str:
-        return f"arn:aws:codepipeline:{self.region}:{self.account}:{self.config.pipeline.name}"
+        return f"arn:{self.partition}:codepipeline:{self.region}:{self.account}:{self.config.pipeline.name}"
 
     @property
     def ecr_repository(self) -> str:
-        return f"arn:aws:ecr:{self.region}:{self.account}:repository/{self.config.image.repository}"
+        return f"arn:{self.partition}:ecr:{self.region}:{self.account}:repository/{self.config.image.repository}"
 
     @property
     def codecommit_repository(self) -> str:
-        return f"arn:aws:codecommit:{self.region}:{self.account}:{self.config.source.repository}"
+        return f"arn:{self.partition}:codecommit:{self.region}:{self.account}:{self.config.source.repository}"
 
     @staticmethod
-    def bucket(name: str) -> str:
-        return f"arn:aws:s3:::{name}"
+    def bucket(name: str, region: str = "us-east-1") -> str:
+        return f"arn:{partition(region)}:s3:::{name}"
 
     @property
     def log_group(self) -> str:
-        return f"arn:aws:logs:{self.region}:{self.account}:log-group:{self.config.task.log_group}"
+        return f"arn:{self.partition}:logs:{self.region}:{self.account}:log-group:{self.config.task.log_group}"
 
     @property
     def codedeploy_application(self) -> str:
         app = self.config.code_deploy.application
-        return f"arn:aws:codedeploy:{self.region}:{self.account}:application:{app}"
+        return f"arn:{self.partition}:codedeploy:{self.region}:{self.account}:application:{app}"
 
     @property
     def codedeploy_group(self) -> str:
         cd = self.config.code_deploy
         return (
-            f"arn:aws:codedeploy:{self.region}:{self.account}:deploymentgroup:"
+            f"arn:{self.partition}:codedeploy:{self.region}:{self.account}:deploymentgroup:"
             f"{cd.application}/{cd.deployment_group}"
         )
 
     @property
     def codedeploy_config(self) -> str:
         name = self.config.deployment_config_name
-        return f"arn:aws:codedeploy:{self.region}:{self.account}:deploymentconfig:{name}"
+        return f"arn:{self.partition}:codedeploy:{self.region}:{self.account}:deploymentconfig:{name}"

@@ -199,6 +199,13 @@ def _build_context(context: Path) -> Iterator[Path]:
         yield prepared
 
 
+def build_platform(config: Config) -> str:
+    """The docker platform of the task definition's cpuArchitecture ("linux/amd64", "linux/arm64")."""
+    from bluegreen.model.config import DOCKER_PLATFORMS
+
+    return DOCKER_PLATFORMS[config.task.cpu_architecture]
+
+
 def build(
     config: Config,
     *,
@@ -240,6 +247,8 @@ def _build(config: Config, repository: str, tag: str, context: Path, dockerfile:
                 forcerm=True,
                 pull=False,
                 decode=True,
+                # the task definition's runtimePlatform, not the host's architecture
+                platform=build_platform(config),
             )
             for kind, text in iter_lines(chunks):
                 if kind == "error":

@@ -81,6 +81,11 @@ class HealthCheck(Model):
         return value
 
 
+CpuArchitecture = Literal["X86_64", "ARM64"]
+# docker's name of each ECS cpuArchitecture (the platform an image is built for)
+DOCKER_PLATFORMS: dict[str, str] = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+
+
 class TaskSettings(Model):
     family: str = ""
     container_name: str = ""
@@ -93,6 +98,8 @@ class TaskSettings(Model):
     log_group: str = ""
     environment: dict[str, str] = Field(default_factory=dict)
     health_check: HealthCheck | None = None
+    # The task definition's runtimePlatform; the image is built for the same platform.
+    cpu_architecture: CpuArchitecture = "X86_64"
 
     _family = field_validator("family", "container_name")(_name(rules.ECS_NAME))
     _role_name = field_validator("execution_role_name")(_name(rules.IAM_ROLE))
@@ -435,8 +442,8 @@ class Config(Model):
             raise RuleError(f"kind must be {KIND!r}", f"write kind: {KIND}")
         return value
 
-    _stack = field_validator("name")(lambda cls, v: rules.STACK.check(v))
-    _region = field_validator("region")(lambda cls, v: rules.REGION.check(v))
+    _stack = field_validator("name")(lambda cls, v: rules.check_stack(v))
+    _region = field_validator("region")(lambda cls, v: rules.check_region(v))
 
     @model_validator(mode="after")
     def _derive_and_check(self) -> Config:
@@ -470,7 +477,69 @@ class Config(Model):
         except RuleError as exc:
             exc.field = "task.memory" if self.task.cpu in rules.FARGATE_MEMORY else "task.cpu"
             raise
+        self._check_names()
+        self._check_arns()
+        if self.task.cpu_architecture == "ARM64" and self.ecs.platform_version not in ("LATEST",) \
+                and tuple(int(n) for n in self.ecs.platform_version.split(".")) < (1, 4, 0):
+            raise RuleError(
+                "Fargate runs ARM64 tasks on platform version 1.4.0 or later only",
+                "set ecs.platformVersion to LATEST or 1.4.0, or task.cpuArchitecture to X86_64",
+                "ecs.platformVersion",
+            )
         return self
+
+    def _check_names(self) -> None:
+        """Names derived from the stack name and region follow every rule of the service that
+        receives them (a region code longer than any AWS has could still overflow a bucket
+        name), and the names that must differ do."""
+        checks = _DERIVED_RULES
+        for section, field, value in derived_names(self.name, self.region):
+            if getattr(getattr(self, section), field) != value:
+                continue  # set by the user: its own field validator checked it
+            try:
+                checks[(section, field)].check(value)
+            except RuleError as exc:
+                raise RuleError(
+                    f"the derived {_file_key(section, field)} {value!r} breaks a rule: {exc.rule}",
+                    f"set {_file_key(section, field)} yourself, or use a shorter stack name",
+                    _file_key(section, field),
+                ) from None
+        if self.source.type == "s3" and self.source.bucket == self.pipeline.artifact_bucket:
+            raise RuleError(
+                "source.bucket and pipeline.artifactBucket must be two different buckets "
+                "(bluegreen creates, tags and deletes each on its own)",
+                "leave both empty to derive '<...>-source' and '<...>-artifacts'",
+                "source.bucket",
+            )
+        roles = [("task.executionRoleName", self.task.execution_role_name),
+                 ("codeDeploy.serviceRoleName", self.code_deploy.service_role_name),
+                 ("pipeline.roleName", self.pipeline.role_name),
+                 ("pipeline.eventsRoleName", self.pipeline.events_role_name)]
+        if not self.creates_execution_role:
+            roles = roles[1:]
+        seen: dict[str, str] = {}
+        for key, name in roles:
+            if name.lower() in seen:  # IAM role names are unique regardless of case
+                raise RuleError(
+                    f"{key} and {seen[name.lower()]} name the same IAM role {name!r}; each role "
+                    "trusts another service, so each needs its own name (IAM ignores case)",
+                    f"leave {key} empty to derive it from the stack name",
+                    key,
+                )
+            seen[name.lower()] = key
+
+    def _check_arns(self) -> None:
+        """Role ARNs the user brings belong to the region's partition."""
+        want = rules.partition(self.region)
+        for key, arn in (("task.executionRoleArn", self.task.execution_role_arn),
+                         ("task.taskRoleArn", self.task.task_role_arn)):
+            if arn is not None and rules.arn_partition(arn) != want:
+                raise RuleError(
+                    f"the role is in partition {rules.arn_partition(arn)!r} but region {self.region} "
+                    f"is in {want!r}; ECS can only use a role of its own partition",
+                    f"write it as arn:{want}:iam::<account>:role/<name>",
+                    key,
+                )
 
     # -- derived views -------------------------------------------------------------
 
@@ -485,14 +554,22 @@ class Config(Model):
 
     def with_stack_name(self, new_name: str) -> Config:
         """A copy under another stack name: names that were derived follow the new name."""
+        return self.with_identity(name=new_name)
+
+    def with_identity(self, name: str | None = None, region: str | None = None) -> Config:
+        """A copy under another stack name and/or region: names that were derived (from the
+        name, and the bucket names from the region too) follow; names the user set stay."""
         data = self.model_dump(by_alias=False)
         for section, field, value in derived_names(self.name, self.region):
             if data[section][field] == value:
                 data[section][field] = ""
         shift = data["code_deploy"]["deployment_config"]
-        if isinstance(shift, dict) and shift["name"].startswith(f"{self.name}-"):
+        if name is not None and isinstance(shift, dict) and shift["name"].startswith(f"{self.name}-"):
             shift["name"] = ""
-        data["name"] = new_name
+        if name is not None:
+            data["name"] = name
+        if region is not None:
+            data["region"] = region
         return Config.model_validate(data)
 
 
@@ -523,3 +600,35 @@ def derived_names(stack: str, region: str) -> list[tuple[str, str, str]]:
         ("pipeline", "role_name", f"{stack}-pipeline"),
         ("pipeline", "events_role_name", f"{stack}-events"),
     ]
+
+
+_DERIVED_RULES: dict[tuple[str, str], rules.NameRule] = {
+    ("image", "repository"): rules.ECR_REPOSITORY,
+    ("task", "family"): rules.ECS_NAME,
+    ("task", "container_name"): rules.ECS_NAME,
+    ("task", "execution_role_name"): rules.IAM_ROLE,
+    ("task", "log_group"): rules.LOG_GROUP,
+    ("load_balancer", "name"): rules.ELB_NAME,
+    ("load_balancer", "blue_target_group"): rules.ELB_NAME,
+    ("load_balancer", "green_target_group"): rules.ELB_NAME,
+    ("ecs", "cluster"): rules.ECS_NAME,
+    ("ecs", "service"): rules.ECS_NAME,
+    ("code_deploy", "application"): rules.CODEDEPLOY_NAME,
+    ("code_deploy", "deployment_group"): rules.CODEDEPLOY_NAME,
+    ("code_deploy", "service_role_name"): rules.IAM_ROLE,
+    ("source", "repository"): rules.CODECOMMIT_REPOSITORY,
+    ("source", "bucket"): rules.S3_BUCKET,
+    ("pipeline", "name"): rules.PIPELINE_NAME,
+    ("pipeline", "artifact_bucket"): rules.S3_BUCKET,
+    ("pipeline", "role_name"): rules.IAM_ROLE,
+    ("pipeline", "events_role_name"): rules.IAM_ROLE,
+}
+
+_SECTION_KEYS = {"load_balancer": "loadBalancer", "code_deploy": "codeDeploy"}
+
+
+def _file_key(section: str, field: str) -> str:
+    """("load_balancer", "blue_target_group") -> "loadBalancer.blueTargetGroup"."""
+    from pydantic.alias_generators import to_camel as camel
+
+    return f"{_SECTION_KEYS.get(section, section)}.{camel(field)}"

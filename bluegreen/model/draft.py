@@ -65,10 +65,15 @@ class Draft:
         """The config with `changes` applied, or the problems they cause. Changes nothing."""
         data = copy.deepcopy(to_data(self.config))
         renamed = "name" in changes and changes["name"] != self.config.name
-        if renamed:
+        moved = "region" in changes and changes["region"] != self.config.region
+        if renamed or moved:
+            # Derived names follow the new stack name, and the bucket names (which carry the
+            # region) the new region; names the user set stay as they are.
             try:
-                data = to_data(self.config.with_stack_name(str(changes["name"])))
-            except Exception as exc:  # the new name itself is bad: validate it below
+                data = to_data(self.config.with_identity(
+                    name=str(changes["name"]) if renamed else None,
+                    region=str(changes["region"]) if moved else None))
+            except Exception as exc:  # the new name or region itself is bad: validate it below
                 del exc
         for path, value in changes.items():
             _set(data, path, value)

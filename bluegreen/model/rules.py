@@ -24,7 +24,8 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class NameRule:
-    """A length range plus a regular expression that the whole value must match."""
+    """A length range plus a regular expression that the whole value must match, and the
+    prefixes and suffixes the receiving service reserves (docs/aws-facts.md section 4)."""
 
     what: str
     min_len: int
@@ -32,6 +33,8 @@ class NameRule:
     pattern: str
     described: str
     example: str
+    reserved_prefixes: tuple[str, ...] = ()
+    reserved_suffixes: tuple[str, ...] = ()
 
     @property
     def article(self) -> str:
@@ -50,6 +53,38 @@ class NameRule:
                 f"{self.article} {self.what} may only use {self.described}",
                 f"use a name like {self.example!r}",
             )
+        for prefix in self.reserved_prefixes:
+            if value.lower().startswith(prefix.lower()):
+                raise RuleError(
+                    f"{self.article} {self.what} must not start with {prefix!r} (AWS reserves it)",
+                    f"drop or change the prefix, e.g. {self.example!r}",
+                )
+        for suffix in self.reserved_suffixes:
+            if value.endswith(suffix):
+                raise RuleError(
+                    f"{self.article} {self.what} must not end with {suffix!r} (AWS reserves it)",
+                    f"drop or change the suffix, e.g. {self.example!r}",
+                )
+        return value
+
+
+@dataclass(frozen=True)
+class BucketRule(NameRule):
+    """S3 general purpose bucket names: the NameRule checks plus the two rules a pattern
+    says badly (no '..', not shaped like an IP address)."""
+
+    def check(self, value: str) -> str:
+        super().check(value)
+        if ".." in value:
+            raise RuleError(
+                f"an {self.what} must not contain two adjacent periods",
+                f"use single '.' or '-' between parts, e.g. {self.example!r}",
+            )
+        if re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", value):
+            raise RuleError(
+                f"an {self.what} must not be formatted as an IP address",
+                f"use a name with letters, e.g. {self.example!r}",
+            )
         return value
 
 
@@ -59,6 +94,20 @@ STACK = NameRule(
     "(every other name is derived from it)",
     "ecs-demo",
 )
+# Derived names that start with the stack name and whose service reserves a prefix:
+# "<stack>-alb"/"<stack>-task" security groups (EC2: not "sg-"), "<stack>-alb" load balancer
+# (ELB: not "internal-").
+_STACK_PREFIXES = {"sg-": "security group names (<stack>-alb, <stack>-task), which EC2 refuses to start with 'sg-'",
+                   "internal-": "the load balancer name <stack>-alb, which ELB refuses to start with 'internal-'"}
+
+
+def check_stack(value: str) -> str:
+    STACK.check(value)
+    for prefix, why in _STACK_PREFIXES.items():
+        if value.startswith(prefix):
+            raise RuleError(f"a stack name must not start with {prefix!r}: it begins {why}",
+                            f"drop the {prefix!r} prefix, e.g. {value.removeprefix(prefix)!r}")
+    return value
 ECR_REPOSITORY = NameRule(
     "ECR repository name", 2, 256,
     r"[a-z][a-z0-9]*((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*",
@@ -87,17 +136,19 @@ IAM_ROLE = NameRule(
     "IAM role name", 1, 64, r"[\w+=,.@-]+", "letters, digits and + = , . @ _ -",
     "ecs-demo-execution",
 )
-S3_BUCKET = NameRule(
+S3_BUCKET = BucketRule(
     "S3 bucket name", 3, 63, r"[a-z0-9][a-z0-9.-]*[a-z0-9]",
     "lowercase letters, digits, '.' and '-', starting and ending with a letter or digit",
     "ecs-demo-artifacts",
+    reserved_prefixes=("xn--", "sthree-", "amzn-s3-demo-"),
+    reserved_suffixes=("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"),
 )
 S3_KEY = NameRule(
     "S3 object key", 1, 1024, r"[^\x00-\x1f]+", "printable characters", "source.zip"
 )
 LOG_GROUP = NameRule(
     "log group name", 1, 512, r"[./#A-Za-z0-9_-]+", "letters, digits and . - _ / #",
-    "/ecs/ecs-demo",
+    "/ecs/ecs-demo", reserved_prefixes=("aws/",),
 )
 GIT_BRANCH = NameRule(
     "branch name", 1, 256, r"[A-Za-z0-9._/-]+", "letters, digits and . _ / -", "main"
@@ -121,12 +172,52 @@ ENV_NAME = NameRule(
     "letters, digits and '_', not starting with a digit", "APP_MODE",
 )
 
-ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,64}")
+# A role ARN: an optional path ("/" or "/a/b/") then a name of at most 64 characters.
+ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/){0,20}[\w+=,.@-]{1,64}")
 # AWS issues ids with 8 hex digits (older) or 17 (current), nothing between.
 SUBNET_ID = re.compile(r"subnet-([0-9a-f]{8}|[0-9a-f]{17})")
 SECURITY_GROUP_ID = re.compile(r"sg-([0-9a-f]{8}|[0-9a-f]{17})")
 VPC_ID = re.compile(r"vpc-([0-9a-f]{8}|[0-9a-f]{17})")
 AVAILABILITY_ZONE = re.compile(r"[a-z]{2}(-gov)?-[a-z]+-\d[a-z]")
+
+
+# -- partitions ------------------------------------------------------------------------------
+
+SUPPORTED_PARTITION = "aws"
+_PARTITIONS = (  # region code prefix -> partition (botocore's endpoints data, partitions[].regionRegex)
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("eusc-", "aws-eusc"),
+)
+
+
+def partition(region: str) -> str:
+    """The AWS partition a region belongs to ("aws", "aws-cn", "aws-us-gov", "aws-iso"...): the
+    second field of every ARN in it and the home of its managed policies."""
+    for prefix, name in _PARTITIONS:
+        if region.startswith(prefix):
+            return name
+    return SUPPORTED_PARTITION
+
+
+def check_region(value: str) -> str:
+    """An AWS region code of the partition bluegreen renders for (docs/fidelity/names-and-conflicts.md)."""
+    where = partition(value)
+    if where == SUPPORTED_PARTITION or not re.fullmatch(r"[a-z]+(-[a-z]+)+-\d+", value):
+        return REGION.check(value)
+    raise RuleError(
+        f"{value} is in the {where} partition, which bluegreen does not support yet (its ARNs, "
+        "service principals, managed policies and endpoints differ from the aws partition's)",
+        "use a region of the aws partition such as us-east-1, or provision this stack by hand",
+    )
+
+
+def arn_partition(arn: str) -> str:
+    return arn.split(":", 2)[1] if arn.count(":") >= 2 else ""
 
 
 def check_pattern(value: str, pattern: re.Pattern[str], what: str, example: str) -> str:
