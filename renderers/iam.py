@@ -3,6 +3,10 @@
 Least privilege: every statement names the stack's own resources, except the few
 actions AWS does not scope by resource (ecr:GetAuthorizationToken,
 ecs:RegisterTaskDefinition), which get "*" because nothing else works.
+
+Each role is evaluated against what its service does with it (`bluegreen.aws.iam.check`,
+tables and sources in docs/fidelity/iam.md): change a statement here and the tests
+`tests/test_iam_roles.py` say which request it breaks.
 """
 
 from __future__ import annotations
@@ -66,27 +70,52 @@ def execution_policy(config: Config, arns: Arns) -> Document:
     )
 
 
+def _partition(arns: Arns) -> str:
+    """The partition of the stack's ARNs, as renderers.refs writes it."""
+    return arns.role("x").split(":")[1]
+
+
+def passed_roles(config: Config, arns: Arns) -> list[str]:
+    """The roles the stack's task definition names: whoever registers it (the pipeline) or
+    starts tasks from it (CodeDeploy, creating a task set) must be allowed to pass them."""
+    roles = [arns.execution_role]
+    if config.task.task_role_arn:
+        roles.append(config.task.task_role_arn)
+    return roles
+
+
+def _pass_task_roles(config: Config, arns: Arns) -> Document:
+    # Only to ECS tasks (docs/fidelity/iam.md, iam:PassRole rows): StringEquals, not
+    # ...IfExists, so a request without the key is not allowed either.
+    return _allow("PassTaskRoles", ["iam:PassRole"], passed_roles(config, arns),
+                  Condition={"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})
+
+
 def pipeline_policy(config: Config, arns: Arns) -> Document:
-    buckets = [config.pipeline.artifact_bucket]
     source_statements: list[Document]
     if config.source.type == "codecommit":
         source_statements = [
             _allow("ReadSourceRepository",
-                   ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:UploadArchive",
-                    "codecommit:GetUploadArchiveStatus", "codecommit:CancelUploadArchive"],
+                   ["codecommit:GetBranch", "codecommit:GetCommit", "codecommit:GetRepository",
+                    "codecommit:UploadArchive", "codecommit:GetUploadArchiveStatus",
+                    "codecommit:CancelUploadArchive"],
                    [arns.codecommit_repository]),
         ]
     else:
-        buckets.append(config.source.bucket)
-        source_statements = []
-    passed_roles = [arns.execution_role]
-    if config.task.task_role_arn:
-        passed_roles.append(config.task.task_role_arn)
+        # The source bucket is read, never written: the pipeline writes to its artifact bucket.
+        bucket = Arns.bucket(config.source.bucket)
+        source_statements = [
+            _allow("ReadSourceBucket",
+                   ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning", "s3:GetBucketAcl",
+                    "s3:GetBucketLocation"],
+                   [bucket, f"{bucket}/*"]),
+        ]
+    artifacts = Arns.bucket(config.pipeline.artifact_bucket)
     return _policy(
         _allow("ArtifactBucket",
                ["s3:GetObject", "s3:GetObjectVersion", "s3:GetBucketVersioning", "s3:GetBucketAcl",
                 "s3:GetBucketLocation", "s3:PutObject", "s3:PutObjectAcl"],
-               [r for b in buckets for r in (Arns.bucket(b), f"{Arns.bucket(b)}/*")]),
+               [artifacts, f"{artifacts}/*"]),
         *source_statements,
         _allow("ReadImage", ["ecr:DescribeImages"], [arns.ecr_repository]),
         _allow("Deploy", ["codedeploy:CreateDeployment", "codedeploy:GetDeployment"],
@@ -97,10 +126,27 @@ def pipeline_policy(config: Config, arns: Arns) -> Document:
                [arns.codedeploy_application]),
         _allow("DeployConfig", ["codedeploy:GetDeploymentConfig"], [arns.codedeploy_config]),
         # RegisterTaskDefinition has no resource-level permissions in IAM.
-        _allow("RegisterTaskDefinition", ["ecs:RegisterTaskDefinition", "ecs:TagResource"], ["*"]),
-        _allow("PassTaskRoles", ["iam:PassRole"], passed_roles,
-               Condition={"StringEqualsIfExists": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}),
+        _allow("RegisterTaskDefinition", ["ecs:RegisterTaskDefinition"], ["*"]),
+        # taskdef.json carries the stack tag: ECS authorizes tagging the new revision, and
+        # only as part of registering it.
+        _allow("TagTaskDefinition", ["ecs:TagResource"],
+               [f"arn:{_partition(arns)}:ecs:{arns.region}:{arns.account}:task-definition/{config.task.family}:*"],
+               Condition={"StringEquals": {"ecs:CreateAction": "RegisterTaskDefinition"}}),
+        _pass_task_roles(config, arns),
     )
+
+
+def codedeploy_policy(config: Config, arns: Arns) -> Document:
+    """What CodeDeploy needs beyond AWSCodeDeployRoleForECSLimited: that policy passes only
+    roles named ecsTaskExecutionRole / ECSTaskExecution* and invokes only functions named
+    CodeDeployHook_*, while the stack's roles and hooks have their own names."""
+    statements = [_pass_task_roles(config, arns)]
+    hooks = sorted(set(config.code_deploy.hooks.values()))
+    if hooks:
+        statements.append(_allow(
+            "InvokeHooks", ["lambda:InvokeFunction"],
+            [f"arn:{_partition(arns)}:lambda:{arns.region}:{arns.account}:function:{name}" for name in hooks]))
+    return _policy(*statements)
 
 
 def events_policy(config: Config, arns: Arns) -> Document:
@@ -121,7 +167,8 @@ def roles(config: Config, refs: Refs) -> list[RoleSpec]:
         RoleSpec(
             "codedeploy", config.code_deploy.service_role_name,
             f"bluegreen {config.name}: CodeDeploy shifts traffic between task sets",
-            "codedeploy.amazonaws.com", (CODEDEPLOY_ECS_POLICY,), "", None,
+            "codedeploy.amazonaws.com", (CODEDEPLOY_ECS_POLICY,), "pass-task-roles-and-hooks",
+            codedeploy_policy(config, arns),
         ),
         RoleSpec(
             "pipeline", config.pipeline.role_name,
