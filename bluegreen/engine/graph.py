@@ -40,7 +40,7 @@ def build_nodes(config: Config) -> list[Node]:
         ImageNode(),
         TargetGroupNode("blue"), TargetGroupNode("green"),
         LoadBalancerNode(), LoadBalancerActiveNode(), ListenerNode("production"), ListenerNode("test"),
-        TaskDefinitionNode(), ServiceNode(),
+        TaskDefinitionNode(), ServiceNode(creates_task_ingress=not network.task_security_groups),
         DeploymentGroupNode(isinstance(config.code_deploy.deployment_config, CustomTrafficShift)),
         PipelineNode(), EventRuleNode("image-push"), EventRuleNode("source-change"),
     ]

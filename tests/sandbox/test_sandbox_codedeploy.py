@@ -296,3 +296,37 @@ def test_garbage_to_owned_operations_gets_aws_shaped_errors(sandbox, operation: 
         doc = json.loads(r.text)
         if r.status_code >= 400:
             assert doc["__type"].endswith("Exception"), (operation, body, doc)
+
+
+def test_group_is_described_as_aws_describes_it(cd) -> None:
+    """moto answers alarmConfiguration {} and nulls where AWS keeps the alarms and fills its
+    defaults (docs/fidelity/drift.md): the sandbox answers what AWS does."""
+    cd.create_application(applicationName="shape", computePlatform="ECS")
+    ready = {"actionOnTimeout": "CONTINUE_DEPLOYMENT"}
+    blue_green = {
+        "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 5},
+        "deploymentReadyOption": ready,
+    }
+    _group(cd, "shape", "plain", blueGreenDeploymentConfiguration=blue_green)
+    _group(cd, "shape", "alarmed", alarmConfiguration={"enabled": True, "alarms": [{"name": "5xx"}]})
+    plain = cd.get_deployment_group(applicationName="shape", deploymentGroupName="plain")["deploymentGroupInfo"]
+    assert plain["alarmConfiguration"] == {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []}
+    assert plain["outdatedInstancesStrategy"] == "UPDATE"
+    assert plain["terminationHookEnabled"] is False
+    assert plain["blueGreenDeploymentConfiguration"]["deploymentReadyOption"] == {
+        "actionOnTimeout": "CONTINUE_DEPLOYMENT", "waitTimeInMinutes": 0}
+    assert not {"targetRevision", "lastSuccessfulDeployment", "lastAttemptedDeployment"} & set(plain)
+    alarmed = cd.get_deployment_group(applicationName="shape", deploymentGroupName="alarmed")["deploymentGroupInfo"]
+    assert alarmed["alarmConfiguration"] == {"enabled": True, "ignorePollAlarmFailure": False,
+                                             "alarms": [{"name": "5xx"}]}
+    batch = cd.batch_get_deployment_groups(applicationName="shape", deploymentGroupNames=["alarmed"])
+    assert batch["deploymentGroupsInfo"][0]["alarmConfiguration"] == alarmed["alarmConfiguration"]
+    # an update that turns the alarms off is what the next describe says
+    cd.update_deployment_group(applicationName="shape", currentDeploymentGroupName="alarmed",
+                               alarmConfiguration={"enabled": False, "alarms": []})
+    again = cd.get_deployment_group(applicationName="shape", deploymentGroupName="alarmed")["deploymentGroupInfo"]
+    assert again["alarmConfiguration"] == {"enabled": False, "ignorePollAlarmFailure": False, "alarms": []}
+    with pytest.raises(cd.exceptions.DeploymentGroupDoesNotExistException):
+        cd.get_deployment_group(applicationName="shape", deploymentGroupName="nope")
+    with pytest.raises(cd.exceptions.ApplicationDoesNotExistException):
+        cd.get_deployment_group(applicationName="no-such-app", deploymentGroupName="plain")

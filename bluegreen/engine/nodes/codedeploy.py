@@ -101,23 +101,58 @@ class DeploymentConfigNode(ManagedResource[dict[str, Any]]):
         return missing_as_none(lambda: codedeploy.delete_deployment_config(deploymentConfigName=name)) is not None
 
 
-# What the config decides in a deployment group, compared key by key.
-_GROUP_KEYS = ("deploymentConfigName", "serviceRoleArn", "deploymentStyle", "blueGreenDeploymentConfiguration",
-               "loadBalancerInfo", "ecsServices", "autoRollbackConfiguration")
+# What the config decides in a deployment group, compared key by key, each in one shape for
+# the request bluegreen sends and the answer GetDeploymentGroup gives (docs/fidelity/drift.md):
+# AWS fills in defaults the request left out (waitTimeInMinutes 0, alarmConfiguration with
+# enabled false, outdatedInstancesStrategy UPDATE) and lists need not come back in order.
+_GROUP_KEYS = ("deploymentConfigName", "serviceRoleArn", "deploymentStyle")
+
+
+def _blue_green(config: dict[str, Any] | None) -> dict[str, Any]:
+    config = config or {}
+    terminate = config.get("terminateBlueInstancesOnDeploymentSuccess") or {}
+    ready = config.get("deploymentReadyOption") or {}
+    action = ready.get("actionOnTimeout") or "CONTINUE_DEPLOYMENT"
+    return {
+        "terminate": (terminate.get("action"), int(terminate.get("terminationWaitTimeInMinutes") or 0)),
+        # the wait only means something with STOP_DEPLOYMENT; AWS answers 0 for the other
+        "ready": (action, int(ready.get("waitTimeInMinutes") or 0) if action == "STOP_DEPLOYMENT" else 0),
+    }
+
+
+def _load_balancer_info(info: dict[str, Any] | None) -> list[Any]:
+    pairs = []
+    for pair in (info or {}).get("targetGroupPairInfoList") or []:
+        pairs.append((
+            # blue and green take turns: the pair, not its order, is what the config decides
+            sorted(tg.get("name") for tg in pair.get("targetGroups") or []),
+            sorted((pair.get("prodTrafficRoute") or {}).get("listenerArns") or []),
+            sorted((pair.get("testTrafficRoute") or {}).get("listenerArns") or []),
+        ))
+    return sorted(pairs)
 
 
 def _normalized(group: dict[str, Any]) -> dict[str, Any]:
     out = {key: group.get(key) for key in _GROUP_KEYS}
-    rollback = out.get("autoRollbackConfiguration") or {}
-    out["autoRollbackConfiguration"] = {"enabled": bool(rollback.get("enabled")),
-                                        "events": sorted(rollback.get("events") or [])}
+    out["blueGreenDeploymentConfiguration"] = _blue_green(group.get("blueGreenDeploymentConfiguration"))
+    out["loadBalancerInfo"] = _load_balancer_info(group.get("loadBalancerInfo"))
+    out["ecsServices"] = sorted((s.get("clusterName"), s.get("serviceName")) for s in group.get("ecsServices") or [])
+    rollback = group.get("autoRollbackConfiguration") or {}
+    enabled = bool(rollback.get("enabled"))
+    # events of a disabled rollback do nothing, whether AWS keeps them or not
+    out["autoRollbackConfiguration"] = {"enabled": enabled,
+                                        "events": sorted(rollback.get("events") or []) if enabled else []}
     alarms = group.get("alarmConfiguration") or {}
-    out["alarms"] = sorted(a["name"] for a in alarms.get("alarms", [])) if alarms.get("enabled") else []
+    # AWS answers {enabled: false, alarms: []} for a group created without alarms
+    out["alarms"] = sorted(a["name"] for a in alarms.get("alarms") or []) if alarms.get("enabled") else []
     return out
 
 
 class DeploymentGroupNode(ManagedResource[dict[str, Any]]):
+    # docs/aws-facts.md section 1, wave 5: the group names the service, both target groups and
+    # both listeners' ARNs, and CodeDeploy checks they exist.
     deps: tuple[str, ...] = ("codedeploy.application", "iam.role.codedeploy", "ecs.service",
+                             "elbv2.target_group.blue", "elbv2.target_group.green",
                              "elbv2.listener.production", "elbv2.listener.test")
     id = "codedeploy.deployment_group"
     # IAM may not yet let CodeDeploy assume a role created seconds ago.
@@ -162,6 +197,9 @@ class DeploymentGroupNode(ManagedResource[dict[str, Any]]):
         request = requests.create_deployment_group(ctx.config, ctx.refs())
         request.pop("tags", None)
         request["currentDeploymentGroupName"] = request.pop("deploymentGroupName")
+        # An update that leaves alarmConfiguration out keeps the alarms the group has: the
+        # config dropping its alarms has to say so.
+        request.setdefault("alarmConfiguration", {"enabled": False, "alarms": []})
         ctx.client("codedeploy").update_deployment_group(**request)
         return detail
 

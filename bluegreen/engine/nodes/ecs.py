@@ -61,6 +61,11 @@ def _comparable(taskdef: dict[str, Any]) -> dict[str, Any]:
         shown["environment"] = sorted((e["name"], e["value"]) for e in container.get("environment") or [])
         shown["portMappings"] = sorted((p.get("containerPort"), p.get("protocol", "tcp"))
                                        for p in container.get("portMappings") or [])
+        # DescribeTaskDefinition answers "secretOptions": [] in a log configuration that had
+        # none (docs/fidelity/drift.md): an empty list says nothing.
+        logs = container.get("logConfiguration")
+        shown["logConfiguration"] = {k: v for k, v in logs.items() if v not in ([], {}, None)} if logs else None
+        shown["essential"] = container.get("essential", True)  # AWS's default for a lone container
         containers.append(shown)
     out["containerDefinitions"] = containers
     return out
@@ -120,10 +125,20 @@ class TaskDefinitionNode(ManagedResource[dict[str, Any]]):
 
 class ServiceNode(ManagedResource[dict[str, Any]]):
     id = "ecs.service"
-    deps = ("ecs.cluster", "ecs.task_definition", "elbv2.listener.production", "elbv2.listener.test",
-            "ec2.security_group.task", "network.subnets", "iam.ecs_service_linked_role")
+    # ECS refuses a target group no listener uses, so the listeners (and through them the
+    # blue target group) come first (docs/aws-facts.md section 1, wave 4).
+    deps: tuple[str, ...] = ("ecs.cluster", "ecs.task_definition", "elbv2.target_group.blue",
+                             "elbv2.listener.production", "elbv2.listener.test", "ec2.security_group.task",
+                             "network.subnets", "iam.ecs_service_linked_role")
     # ECS cannot yet see a role or target group created a moment ago
     eventual_consistency_codes = ("InvalidParameterException",)
+
+    def __init__(self, creates_task_ingress: bool = True) -> None:
+        # The tasks start as soon as the service exists, and the load balancer's health checks
+        # only reach them once the task group lets the load balancer's group in: without that
+        # rule the first tasks fail their checks. Groups the user brings are theirs to open.
+        if creates_task_ingress:
+            self.deps = (*type(self).deps, "ec2.security_group.task.ingress")
 
     def title(self, config: Config) -> str:
         return f"ECS service {config.ecs.service}"

@@ -24,11 +24,17 @@ def _without_empty(value: Any) -> Any:
     return value
 
 
-def _comparable(pipeline: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in pipeline.items() if k not in ("version", "variables", "triggers")}
+def _comparable(pipeline: dict[str, Any], region: str) -> dict[str, Any]:
+    out = json.loads(json.dumps({k: v for k, v in pipeline.items() if k not in ("version", "variables", "triggers")}))
     out.setdefault("pipelineType", "V1")
     out.setdefault("executionMode", "SUPERSEDED")
-    return _without_empty(json.loads(json.dumps(out, sort_keys=True)))  # type: ignore[no-any-return]
+    for stage in out.get("stages") or []:
+        for action in stage.get("actions") or []:
+            # GetPipeline names the region of every action; the pipeline's own is the default
+            # the request left out (docs/fidelity/drift.md)
+            if action.get("region") == region:
+                del action["region"]
+    return _without_empty(out)  # type: ignore[no-any-return]
 
 
 class PipelineNode(ManagedResource[dict[str, Any]]):
@@ -55,7 +61,10 @@ class PipelineNode(ManagedResource[dict[str, Any]]):
 
     def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
         wanted = requests.create_pipeline(ctx.config, ctx.refs())["pipeline"]
-        return ["stages or settings differ from the config"] if _comparable(found) != _comparable(wanted) else []
+        region = ctx.config.region
+        if _comparable(found, region) != _comparable(wanted, region):
+            return ["stages or settings differ from the config"]
+        return []
 
     def create_resource(self, ctx: Context) -> str:
         ctx.client("codepipeline").create_pipeline(**requests.create_pipeline(ctx.config, ctx.refs()))
@@ -104,8 +113,9 @@ class EventRuleNode(ManagedResource[dict[str, Any]]):
         rule, targets = self._wanted(ctx)
         have = ctx.client("events").list_targets_by_rule(Rule=rule["Name"])["Targets"]
         same_pattern = json.loads(found.get("EventPattern", "{}")) == json.loads(rule["EventPattern"])
-        same_targets = [(t["Id"], t["Arn"], t.get("RoleArn")) for t in have] == [
-            (t["Id"], t["Arn"], t.get("RoleArn")) for t in targets["Targets"]]
+        # ListTargetsByRule gives no order promise: compared as sets
+        same_targets = sorted((t["Id"], t["Arn"], t.get("RoleArn") or "") for t in have) == sorted(
+            (t["Id"], t["Arn"], t.get("RoleArn") or "") for t in targets["Targets"])
         if not same_pattern or not same_targets or found.get("State") != "ENABLED":
             return ["pattern, state or target differ from the config"]
         return []

@@ -6,6 +6,10 @@ account and region, the objects ``create_application``/``create_deployment_group
 
 - ``DeleteApplication`` (and its groups and tags), ``UpdateApplication`` (rename);
 - ``DeleteDeploymentGroup``, ``UpdateDeploymentGroup`` (any field, rename), ``BatchGetDeploymentGroups``;
+- ``GetDeploymentGroup`` and ``BatchGetDeploymentGroups`` describe a group as AWS does (:func:`group_info`):
+  moto 5.2 answers ``alarmConfiguration: {}`` whatever the group was given, leaves
+  ``outdatedInstancesStrategy`` and ``terminationHookEnabled`` null and ``waitTimeInMinutes`` out, and
+  adds empty ``targetRevision``/``lastSuccessfulDeployment``/``lastAttemptedDeployment`` objects;
 - deployment configurations: the built-in ones (Server, Lambda, ECS) and custom ones
   (``Create``/``Get``/``Delete``/``ListDeploymentConfigs``; ECS ``TimeBasedCanary`` and
   ``TimeBasedLinear``), checked where a group names one;
@@ -194,6 +198,7 @@ class CodeDeploy(BackendHandler):
             "DeleteDeploymentGroup": self.delete_deployment_group,
             "UpdateDeploymentGroup": self.update_deployment_group,
             "BatchGetDeploymentGroups": self.batch_get_deployment_groups,
+            "GetDeploymentGroup": self.get_deployment_group,
             "CreateDeploymentConfig": self.create_deployment_config,
             "GetDeploymentConfig": self.get_deployment_config,
             "DeleteDeploymentConfig": self.delete_deployment_config,
@@ -371,12 +376,21 @@ class CodeDeploy(BackendHandler):
             raise AwsError("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded.")
         self._app(region, app_name)
         groups = self.backend(region).deployment_groups.get(app_name, {})
-        found = [groups[n].to_dict() for n in names if n in groups]
+        found = [group_info(groups[n]) for n in names if n in groups]
         missing = [n for n in names if n not in groups]
         out: dict[str, Any] = {"deploymentGroupsInfo": found}
         if missing:
             out["errorMessage"] = "Deployment groups not found: " + ", ".join(missing)
         return out
+
+    def get_deployment_group(self, region: str, body: dict[str, Any]) -> dict[str, Any]:
+        app_name = self._app_name(body)
+        name = self._group_name(body)
+        self._app(region, app_name)
+        group = self.backend(region).deployment_groups.get(app_name, {}).get(name)
+        if group is None:
+            raise _group_missing(name)
+        return {"deploymentGroupInfo": group_info(group)}
 
     def check_create_deployment_group(self, region: str, body: dict[str, Any]) -> None:
         app = self._app_name(body)
@@ -546,6 +560,38 @@ class CodeDeploy(BackendHandler):
                 for g in groups
             ]
             return {arn: b.tagger.get_tag_dict_for_resource(arn) for arn in arns}
+
+
+# Fields moto answers as empty objects ("TODO") that AWS leaves out until a deployment ran.
+_UNTIL_DEPLOYED = ("targetRevision", "lastSuccessfulDeployment", "lastAttemptedDeployment")
+
+
+def group_info(group: Any) -> dict[str, Any]:
+    """moto's ``DeploymentGroupInfo`` of ``group`` with what AWS answers where moto differs
+    (docs/fidelity/drift.md):
+
+    - ``alarmConfiguration`` as the group was given it, with AWS's defaults filled in
+      (``enabled`` and ``ignorePollAlarmFailure`` false, ``alarms`` empty), never moto's ``{}``;
+    - ``outdatedInstancesStrategy`` ``UPDATE`` and ``terminationHookEnabled`` false when not set;
+    - ``deploymentReadyOption.waitTimeInMinutes`` 0 when the request left it out;
+    - no empty ``targetRevision`` / ``lastSuccessfulDeployment`` / ``lastAttemptedDeployment``.
+    """
+    info: dict[str, Any] = json.loads(json.dumps(group.to_dict()))  # a copy: moto's objects stay as stored
+    for key in _UNTIL_DEPLOYED:
+        if not info.get(key):
+            info.pop(key, None)
+    given = group.alarm_configuration if isinstance(group.alarm_configuration, dict) else {}
+    info["alarmConfiguration"] = {
+        "enabled": bool(given.get("enabled", False)),
+        "ignorePollAlarmFailure": bool(given.get("ignorePollAlarmFailure", False)),
+        "alarms": [{"name": a["name"]} for a in given.get("alarms") or [] if isinstance(a, dict) and "name" in a],
+    }
+    info["outdatedInstancesStrategy"] = info.get("outdatedInstancesStrategy") or "UPDATE"
+    info["terminationHookEnabled"] = bool(info.get("terminationHookEnabled"))
+    ready = (info.get("blueGreenDeploymentConfiguration") or {}).get("deploymentReadyOption")
+    if isinstance(ready, dict) and ready.get("actionOnTimeout"):
+        ready.setdefault("waitTimeInMinutes", 0)
+    return info
 
 
 def _check_tags(tags: Any) -> list[dict[str, str]]:
