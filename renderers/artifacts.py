@@ -68,10 +68,65 @@ def render_all(config: Config, refs: Refs | None = None) -> list[Artifact]:
         if policy:
             out.append(_json(f"iam/{role.key}-policy.json", "iam", "put_role_policy", policy,
                              f"inline policy of the {role.key} role"))
+        for attach in requests.attach_role_policies(role):
+            managed = attach["PolicyArn"].rsplit("/", 1)[-1]
+            out.append(_json(f"iam/{role.key}-attach-{managed}.json", "iam", "attach_role_policy", attach,
+                             f"managed policy {managed} of the {role.key} role"))
+    out.append(_json("iam/ecs-service-linked-role.json", "iam", "create_service_linked_role",
+                     requests.create_service_linked_role(),
+                     "ECS's service-linked role, only when the account has none yet"))
+    out += _storage(config, refs)
     out += _network(config, refs)
     out.append(Artifact("cloudformation.yaml", render_cloudformation(config),
                         about="the whole stack as one CloudFormation template"))
     out.append(Artifact("README.md", _readme(config, out), about="this list"))
+    return out
+
+
+def _storage(config: Config, refs: Refs) -> list[Artifact]:
+    """The account-level resources of wave 0, the buckets and the source files."""
+    src = config.source
+    out = [
+        _json("ecr-repository.json", "ecr", "create_repository", requests.create_repository(config),
+              "the image repository (used as it is when it exists)"),
+        _json("cluster.json", "ecs", "create_cluster", requests.create_cluster(config), "the ECS cluster"),
+        _json("log-group.json", "logs", "create_log_group", requests.create_log_group(config),
+              "the tasks' log group"),
+        _json("application.json", "codedeploy", "create_application", requests.create_application(config),
+              "the CodeDeploy application"),
+        _json("register-task-definition.json", "ecs", "register_task_definition",
+              requests.register_task_definition(config, refs, refs.image_uri),
+              "the first task definition revision, with the pushed image (the service starts from it)"),
+    ]
+    buckets = [("artifacts", config.pipeline.artifact_bucket)]
+    if src.type == "s3":
+        buckets.append(("source", src.bucket))
+    for kind, bucket in buckets:
+        out += [
+            _json(f"buckets/{kind}.json", "s3", "create_bucket", requests.create_bucket(config, bucket),
+                  f"the {kind} bucket"),
+            _json(f"buckets/{kind}-tagging.json", "s3", "put_bucket_tagging",
+                  requests.put_bucket_tagging(config, bucket), "its stack tag"),
+            _json(f"buckets/{kind}-public-access-block.json", "s3", "put_public_access_block",
+                  requests.put_public_access_block(bucket), "no public access"),
+        ]
+    versioning, notification = requests.put_bucket_versioning(config), requests.put_bucket_notification(config)
+    if versioning:
+        out.append(_json("buckets/source-versioning.json", "s3", "put_bucket_versioning", versioning,
+                         "versioning, which CodePipeline needs of an S3 source"))
+    if notification:
+        out.append(_json("buckets/source-notification.json", "s3", "put_bucket_notification_configuration",
+                         notification, "its events sent to EventBridge (the source-change rule sees them)"))
+    if src.type == "codecommit":
+        out += [
+            _json("codecommit-repository.json", "codecommit", "create_repository",
+                  requests.create_codecommit_repository(config), "the source repository"),
+            _json("source-commit.json", "codecommit", "create_commit", requests.create_commit(config, refs),
+                  "the first commit of taskdef.json and appspec.yaml (a later one names its parent)"),
+        ]
+    else:
+        out.append(_json("source-object.json", "s3", "put_object", requests.put_source_object(config),
+                         "the upload of the source zip (taskdef.json + appspec.yaml); Body is the zip"))
     return out
 
 

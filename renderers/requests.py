@@ -89,6 +89,19 @@ def create_role(config: Config, role: iam.RoleSpec) -> Request:
     }
 
 
+def attach_role_policies(role: iam.RoleSpec) -> list[Request]:
+    """One `iam.attach_role_policy` per managed policy of the role."""
+    return [{"RoleName": role.name, "PolicyArn": arn} for arn in role.managed_policies]
+
+
+# The ECS service-linked role, made once per account when missing (docs/aws-facts.md section 1).
+ECS_SERVICE = "ecs.amazonaws.com"
+
+
+def create_service_linked_role() -> Request:
+    return {"AWSServiceName": ECS_SERVICE}
+
+
 def put_role_policy(role: iam.RoleSpec) -> Request | None:
     if role.inline_policy is None:
         return None
@@ -108,6 +121,13 @@ def create_bucket(config: Config, bucket: str) -> Request:
 
 def put_bucket_tagging(config: Config, bucket: str) -> Request:
     return {"Bucket": bucket, "Tagging": {"TagSet": tags_kv(config)}}
+
+
+def put_public_access_block(bucket: str) -> Request:
+    """Every bucket of the stack is private: CodePipeline and the tasks reach it through IAM."""
+    return {"Bucket": bucket, "PublicAccessBlockConfiguration": {
+        "BlockPublicAcls": True, "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}
 
 
 def create_repository(config: Config) -> Request:
@@ -445,3 +465,36 @@ def put_bucket_versioning(config: Config) -> Request | None:
     if config.source.type != "s3":
         return None
     return {"Bucket": config.source.bucket, "VersioningConfiguration": {"Status": "Enabled"}}
+
+
+# -- the source files ----------------------------------------------------------------------
+
+COMMIT_AUTHOR = "bluegreen"
+COMMIT_EMAIL = "bluegreen@users.noreply.local"
+
+
+def source_files(config: Config, refs: Refs) -> dict[str, str]:
+    """What the source holds: taskdef.json and appspec.yaml."""
+    return {"taskdef.json": taskdef_json(config, refs), "appspec.yaml": appspec_yaml(config)}
+
+
+def create_commit(config: Config, refs: Refs, parent: str | None = None) -> Request:
+    """`codecommit.create_commit` of the two source files on the source branch (a first commit
+    has no parent)."""
+    src = config.source
+    request: Request = {
+        "repositoryName": src.repository, "branchName": src.branch,
+        "authorName": COMMIT_AUTHOR, "email": COMMIT_EMAIL,
+        "commitMessage": f"bluegreen: taskdef.json and appspec.yaml for stack {config.name}",
+        "putFiles": [{"filePath": path, "fileContent": content}
+                     for path, content in source_files(config, refs).items()],
+    }
+    if parent:
+        request["parentCommitId"] = parent
+    return request
+
+
+def put_source_object(config: Config) -> Request:
+    """`s3.put_object` of the source zip, without its Body (the zip of `source_files`) and the
+    Metadata the engine adds from it."""
+    return {"Bucket": config.source.bucket, "Key": config.source.key, "ContentType": "application/zip"}

@@ -184,10 +184,18 @@ def test_existing_resources_are_not_created_again() -> None:
     assert "deployment-config.json" in paths
 
 
+# Creations with no tag: a deployment config takes none, the service-linked role is the
+# account's, a commit is content; a bucket is tagged by the put_bucket_tagging that follows.
+UNTAGGED = {"create_deployment_config", "create_service_linked_role", "create_commit", "create_bucket"}
+
+
 def test_every_resource_carries_the_stack_tag() -> None:
-    for artifact in render_all(SEED):
-        if artifact.operation.startswith("create_") and artifact.operation != "create_deployment_config":
+    artifacts = render_all(SEED)
+    for artifact in artifacts:
+        if artifact.operation.startswith("create_") and artifact.operation not in UNTAGGED:
             assert "bluegreen:stack" in artifact.text, artifact.path
+    tagged = {a.request["Bucket"] for a in artifacts if a.operation == "put_bucket_tagging"}
+    assert tagged == {a.request["Bucket"] for a in artifacts if a.operation == "create_bucket"}
 
 
 def test_offline_placeholders_are_listed_and_real_refs_remove_them() -> None:
