@@ -19,10 +19,11 @@ from screens.widgets.pipeline_drawing import PipelineDrawing
 
 TYPES = [("V2: execution modes, variables, triggers (recommended)", "V2"),
          ("V1: the original type (SUPERSEDED only)", "V1")]
+# PARALLEL is not offered: CodeDeploy runs one deployment of a group at a time, so a second
+# run's deploy action would fail (bluegreen.model.checks.parallel_problems refuses it too).
 MODES = {
     "QUEUED": "QUEUED: one run at a time, the others wait their turn",
     "SUPERSEDED": "SUPERSEDED: a newer run replaces a waiting one",
-    "PARALLEL": "PARALLEL: runs go side by side",
 }
 
 

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from bluegreen.engine.context import Context
     from bluegreen.model.config import Config
 
-COMMIT_AUTHOR = "bluegreen"
-COMMIT_EMAIL = "bluegreen@users.noreply.local"
 
 
 class ImageNode(Node):
@@ -67,11 +65,8 @@ class ImageNode(Node):
 
 
 def source_files(ctx: Context) -> dict[str, bytes]:
-    refs = ctx.refs()
-    return {
-        "taskdef.json": requests.taskdef_json(ctx.config, refs).encode(),
-        "appspec.yaml": requests.appspec_yaml(ctx.config).encode(),
-    }
+    """The source's files as bytes (what CodeCommit's GetFile and the zip compare with)."""
+    return {path: text.encode() for path, text in requests.source_files(ctx.config, ctx.refs()).items()}
 
 
 def source_zip(files: dict[str, bytes]) -> bytes:
@@ -120,16 +115,7 @@ class CodeCommitSourceNode(Node):
         return self._commit(ctx, parent=state.detail)
 
     def _commit(self, ctx: Context, parent: str | None) -> str:
-        src = ctx.config.source
-        request = {
-            "repositoryName": src.repository, "branchName": src.branch,
-            "authorName": COMMIT_AUTHOR, "email": COMMIT_EMAIL,
-            "commitMessage": f"bluegreen: taskdef.json and appspec.yaml for stack {ctx.stack}",
-            "putFiles": [{"filePath": path, "fileContent": content}
-                         for path, content in source_files(ctx).items()],
-        }
-        if parent:
-            request["parentCommitId"] = parent
+        request = requests.create_commit(ctx.config, ctx.refs(), parent)
         try:
             commit = str(ctx.client("codecommit").create_commit(**request)["commitId"])
         except Exception as exc:
@@ -165,9 +151,8 @@ class S3SourceNode(Node):
     def create(self, ctx: Context) -> str:
         src = ctx.config.source
         body = source_zip(source_files(ctx))
-        answer = ctx.client("s3").put_object(
-            Bucket=src.bucket, Key=src.key, Body=body, ContentType="application/zip",
-            Metadata={"bluegreen-sha256": hashlib.sha256(body).hexdigest()})
+        answer = ctx.client("s3").put_object(**requests.put_source_object(ctx.config), Body=body,
+                                             Metadata={"bluegreen-sha256": hashlib.sha256(body).hexdigest()})
         return str(answer.get("VersionId", src.key))
 
     def update(self, ctx: Context, state: State) -> str:

@@ -93,8 +93,9 @@ class RoleNode(ManagedResource[dict[str, Any]]):
 
     def _apply_policies(self, ctx: Context, spec: RoleSpec, attached: set[str]) -> None:
         iam = ctx.client("iam")
-        for arn in set(spec.managed_policies) - attached:
-            iam.attach_role_policy(RoleName=spec.name, PolicyArn=arn)
+        for attach in requests.attach_role_policies(spec):
+            if attach["PolicyArn"] not in attached:
+                iam.attach_role_policy(**attach)
         for arn in attached - set(spec.managed_policies):
             iam.detach_role_policy(RoleName=spec.name, PolicyArn=arn)
         policy = requests.put_role_policy(spec)
@@ -162,7 +163,7 @@ class EcsServiceLinkedRoleNode(Node):
 
     def create(self, ctx: Context) -> str:
         try:
-            role = ctx.client("iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")["Role"]
+            role = ctx.client("iam").create_service_linked_role(**requests.create_service_linked_role())["Role"]
         except Exception as exc:
             if "has been taken" in str(exc) or "already exists" in str(exc):  # made meanwhile
                 return "exists"

@@ -86,9 +86,7 @@ class BucketNode(ManagedResource[str]):
         ctx.client("s3").put_bucket_tagging(**requests.put_bucket_tagging(ctx.config, detail))
 
     def configure(self, ctx: Context, detail: str) -> None:
-        ctx.client("s3").put_public_access_block(Bucket=detail, PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True, "IgnorePublicAcls": True,
-            "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+        ctx.client("s3").put_public_access_block(**requests.put_public_access_block(detail))
         if self.kind == "source":
             self._source_settings(ctx)
 
