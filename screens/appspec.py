@@ -9,11 +9,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input, Static
 
-from bluegreen.model.checks import hook_problems
 from screens.base import StepScreen
 from screens.widgets.build_progress import BuildStatusLine
 from screens.widgets.field import ConfigField, FieldChanged
-from screens.widgets.notes import revalidate, show
+from screens.widgets.notes import revalidate
 from screens.widgets.preview import CodePreview
 
 # lifecycle event -> when CodeDeploy calls its hook (in the order they happen)
@@ -44,7 +43,6 @@ class AppSpecScreen(StepScreen):
     AppSpecScreen #derived { height: auto; margin: 0 0 1 0; }
     AppSpecScreen #hooks-title { text-style: bold; }
     AppSpecScreen #hooks-help { color: $text-muted; margin: 0 0 1 0; }
-    AppSpecScreen #hook-warning { color: $warning; height: auto; display: none; }
     AppSpecScreen #preview { width: 1fr; }
     """
 
@@ -57,7 +55,6 @@ class AppSpecScreen(StepScreen):
                 for event, when in HOOKS.items():
                     yield ConfigField(self.draft, f"codeDeploy.hooks.{event}", f"{event} · {when}",
                                       convert=optional)
-                yield Static("", id="hook-warning")
                 yield BuildStatusLine(self.context)
             yield CodePreview("appspec.yaml (preview)", "yaml", placeholders=("<TASK_DEFINITION>",),
                               note="<TASK_DEFINITION>: filled in by the pipeline", id="preview")
@@ -85,5 +82,3 @@ class AppSpecScreen(StepScreen):
 
         config = self.draft.config
         self.query_one("#preview", CodePreview).show(appspec_yaml(config))
-        # a warning here (the hook may be allowed by hand); `bluegreen validate` refuses it
-        show(self.query_one("#hook-warning", Static), "\n".join(f"{p.rule}: {p.fix}" for p in hook_problems(config)))

@@ -1,7 +1,9 @@
 """Rules over a whole Config that the model itself does not refuse: the config loads, but the
-stack it describes would not work (a hook CodeDeploy may not call, tasks that can't pull their
-image). The wizard shows them where they arise; `bluegreen validate` refuses a config that
-breaks one. Each returns problems ("path: rule. Fix: ..."), none when all is well.
+stack it describes would not work (tasks that can't pull their image, two deployments of one
+group at once). Hook names need no rule: the CodeDeploy role bluegreen renders may invoke each
+configured hook (docs/fidelity/iam.md). The wizard shows them where they arise;
+`bluegreen validate` refuses a config that breaks one. Each returns problems
+("path: rule. Fix: ..."), none when all is well.
 
 Rules that need what AWS holds (public subnets, existing applications) take those facts as
 arguments and live in `bluegreen.aws.preflight`.
@@ -14,19 +16,6 @@ from typing import Any
 
 from bluegreen.model.config import Config, CustomTrafficShift
 from bluegreen.model.configfile import Problem
-
-# AWSCodeDeployRoleForECS(Limited), the CodeDeploy role's policy, may only invoke these functions.
-INVOKABLE_HOOK_PREFIX = "CodeDeployHook_"
-
-
-def hook_problems(config: Config) -> list[Problem]:
-    """AppSpec hooks CodeDeploy's role is not allowed to invoke."""
-    outside = [f for f in config.code_deploy.hooks.values() if not f.startswith(INVOKABLE_HOOK_PREFIX)]
-    if not outside:
-        return []
-    return [Problem("codeDeploy.hooks", f"CodeDeploy's role may only call functions named {INVOKABLE_HOOK_PREFIX}*",
-                    f"rename {', '.join(outside)}, or allow lambda:InvokeFunction on it to "
-                    f"{config.code_deploy.service_role_name}")]
 
 
 def public_ip_problems(config: Config, subnets_public: bool | None) -> list[Problem]:
@@ -159,5 +148,5 @@ def task_ingress_problems(config: Config, ingress: dict[str, list[dict[str, Any]
 
 def offline_problems(config: Config) -> list[Problem]:
     """Every rule here that needs nothing but the config: what `bluegreen validate` runs."""
-    return [*hook_problems(config), *public_ip_problems(config, auto_subnets_public(config)),
+    return [*public_ip_problems(config, auto_subnets_public(config)),
             *parallel_problems(config), *timeout_problems(config), *security_group_problems(config)]

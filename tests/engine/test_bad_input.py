@@ -43,13 +43,13 @@ def configs(session) -> dict[str, tuple[Config, str]]:  # type: ignore[no-untype
         "missing-security-group": (stack_config("bad5", network={"albSecurityGroups": ["sg-0123456789abcdef0"]}),
                                    "network.albSecurityGroups: sg-0123456789abcdef0 not found"),
         # a rule of bluegreen.model.checks: `validate` refuses it, so plan and apply do too
-        "hook-name": (stack_config("bad6", codeDeploy={"hooks": {"BeforeInstall": "check-green"}}),
-                      "codeDeploy.hooks: CodeDeploy's role may only call functions named CodeDeployHook_*"),
+        "parallel": (stack_config("bad6", pipeline={"executionMode": "PARALLEL"}),
+                     "pipeline.executionMode: PARALLEL runs pipeline executions at the same time"),
     }
 
 
 @pytest.mark.parametrize("case", ["missing-vpc", "missing-subnet", "missing-role", "private-subnet",
-                                  "missing-security-group", "hook-name"])
+                                  "missing-security-group", "parallel"])
 def test_plan_refuses_with_the_reason(session, case: str) -> None:  # type: ignore[no-untyped-def]
     config, reason = configs(session)[case]
     rows = run_plan(session, config)
@@ -59,7 +59,7 @@ def test_plan_refuses_with_the_reason(session, case: str) -> None:  # type: igno
     assert all(row.fix for row in conflicts)
 
 
-@pytest.mark.parametrize("case", ["missing-vpc", "private-subnet", "hook-name"])
+@pytest.mark.parametrize("case", ["missing-vpc", "private-subnet", "parallel"])
 def test_cli_apply_refuses_before_any_mutation(session, case: str, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import json
 
