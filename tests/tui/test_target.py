@@ -27,7 +27,7 @@ async def test_the_sandbox_boots_in_the_background_and_next_waits_for_it() -> No
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TargetScreen), 10)
         assert app.screen.focused is not None  # keys are taken before the sandbox is up
-        await until(pilot, lambda: app.context.session is not None)
+        await until(pilot, lambda: app.context.session is not None, 90)  # a child process, slow under load
         assert "✓ local sandbox at http://127.0.0.1:" in status_text(app)
         assert "account 123456789012" in status_text(app)
         connection = app.context.connection
@@ -39,7 +39,7 @@ async def test_the_sandbox_boots_in_the_background_and_next_waits_for_it() -> No
 async def test_a_bad_stack_name_is_refused_as_typed_and_blocks_next() -> None:
     app = BlueGreenApp(sandbox=True)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app.context.session is not None)
+        await until(pilot, lambda: app.context.session is not None, 90)  # a child process, slow under load
         name = app.screen.query_one("#field-name #editor", Input)
         name.value = "Not OK"
         await pilot.pause()

@@ -36,7 +36,9 @@ class Keys:
 
 
 async def to_review(app: BlueGreenApp, pilot: Any, keys: Keys) -> None:
-    await until(pilot, lambda: app.context.session is not None, what="the sandbox")
+    # 90 s: the wizard starts its sandbox as a child process, slow while the rest of the suite
+    # keeps both cores busy
+    await until(pilot, lambda: app.context.session is not None, 90, what="the sandbox")
     while not isinstance(app.screen, ReviewScreen):
         before = app.screen
         await keys.press("ctrl+n")
