@@ -17,15 +17,22 @@ import pytest
 def pytest_configure(config: pytest.Config) -> None:
     """Every `--sandbox` command and wizard under test looks for its sandbox on a port of this
     test process (each xdist worker its own), never on the default 4599: a sandbox the
-    developer keeps running there is not touched, and parallel workers do not share one."""
-    if "BLUEGREEN_SANDBOX_URL" not in os.environ:
+    developer keeps running there is not touched, and parallel workers do not share one.
+    The port is below the kernel's ephemeral range, so no `bind(port=0)` elsewhere in the
+    suite (every other sandbox and server) can be handed it meanwhile."""
+    if "BLUEGREEN_SANDBOX_URL" in os.environ:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) + 1 if worker.startswith("gw") and worker[2:].isdigit() else 0
+    for port in range(4610 + index * 20, 4630 + index * 20):
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            os.environ["BLUEGREEN_SANDBOX_URL"] = f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-# ---------------------------------------------------------------------------------------------
-# Docker engine
-# ---------------------------------------------------------------------------------------------
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        os.environ["BLUEGREEN_SANDBOX_URL"] = f"http://127.0.0.1:{port}"
+        return
+    raise pytest.UsageError("no free port for the tests' sandbox endpoint in 4610-4700")
 
 
 def _running_in_ci() -> bool:

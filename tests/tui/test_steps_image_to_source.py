@@ -526,9 +526,8 @@ async def test_build_and_push_runs_in_the_background_while_the_user_goes_on(
             await fill(pilot, field(screen, "image.tag"), tag)
             assert f"Creates the ECR repository {repository} first" in text_of(screen, "#build-help")
             screen.query_one("#build").press()
-            await pilot.pause()
             job = app.context.image_job
-            assert job.running
+            await until(pilot, lambda: job.running, 10, "the build to start")  # a message: a while under load
 
             await pilot.press("ctrl+n")  # on to the Task step; the build goes on
             await until(pilot, lambda: isinstance(app.screen, TaskScreen))

@@ -62,15 +62,17 @@ async def test_open_an_existing_config_or_say_why_not(tmp_path: Path) -> None:
         broken.write_text("name: shop\nloadBalancer: {testPort: 80}\n")
         app.screen.query_one("#open-path", Input).value = str(broken)
         app.screen.query_one("#open", Button).press()
-        await pilot.pause()
-        message = str(app.screen.query_one("#open-error", Static).render())
-        assert "loadBalancer.testPort" in message and "Fix:" in message
+
+        def said() -> str:
+            return str(app.screen.query_one("#open-error", Static).render())
+
+        await until(pilot, said, 10, "the open error")  # the press is a message: under load, a while
+        assert "loadBalancer.testPort" in said() and "Fix:" in said()
         assert app.context.draft.config.name == "my-app"
 
         app.screen.query_one("#open-path", Input).value = str(SEED)
         app.screen.query_one("#open", Button).press()
-        await pilot.pause()
-        assert app.context.draft.config.name == "ecs-demo"
+        await until(pilot, lambda: app.context.draft.config.name == "ecs-demo", 10, "the seed opened")
         assert app.context.draft.path == SEED
         assert app.screen.query_one("#field-name #editor", Input).value == "ecs-demo"
 
