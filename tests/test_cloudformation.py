@@ -92,7 +92,25 @@ codeDeploy:
   autoRollbackEvents: []
 """
 
-CASES = {"seed": SEED, "custom": CUSTOM, "v1": V1}
+# Every feature the IAM evaluation turns on (task role, hooks of any name, alarms, S3 source,
+# linear shift, STOP_DEPLOYMENT), on an ARM64 task.
+EVERY_FEATURE = """\
+name: shop
+region: eu-west-1
+task:
+  taskRoleArn: arn:aws:iam::944163165741:role/shop-task
+  cpuArchitecture: ARM64
+codeDeploy:
+  deploymentConfig: {type: linear, percent: 20, intervalMinutes: 2}
+  readyAction: STOP_DEPLOYMENT
+  readyWaitMinutes: 30
+  alarms: [shop-5xx, shop-latency]
+  autoRollbackEvents: [DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM]
+  hooks: {AfterAllowTraffic: CodeDeployHook_last, BeforeInstall: smoke-test}
+source: {type: s3}
+"""
+
+CASES = {"seed": SEED, "custom": CUSTOM, "v1": V1, "every-feature": EVERY_FEATURE}
 
 
 @pytest.fixture(scope="module")
