@@ -55,6 +55,9 @@ def role_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
+ARCHITECTURES = [("x86_64 (Intel/AMD)", "X86_64"), ("ARM64 (Graviton)", "ARM64")]
+
+
 class TaskScreen(StepScreen):
     TITLE_TEXT = "Task definition"
     INTRO = ("What ECS runs: one container from your image, on Fargate. On the right, the taskdef.json "
@@ -86,6 +89,8 @@ class TaskScreen(StepScreen):
                 yield ChoiceField(self.draft, "task.cpu", "CPU", [(cpu_label(c), c) for c in FARGATE_MEMORY])
                 yield ChoiceField(self.draft, "task.memory", "Memory", help=MEMORY_HELP, options=memory_options(
                     self.draft.value("task.cpu"), self.draft.value("task.memory")))
+                yield ChoiceField(self.draft, "task.cpuArchitecture", "CPU architecture", ARCHITECTURES,
+                                  help="the image is built for it (Build and push, bluegreen push)")
                 yield ChoiceField(self.draft, "task.executionRoleArn", "Execution role",
                                   self.role_options([]), help="ECS pulls the image and writes logs with it")
                 yield BuildStatusLine(self.context)
