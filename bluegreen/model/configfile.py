@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import io
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,9 @@ from pydantic import BaseModel, ValidationError
 from bluegreen.model.config import API_VERSION, KIND, Config
 from bluegreen.model.files import write_atomic
 from bluegreen.model.rules import RuleError
+
+MAX_SHOWN = 20  # problems listed in one message; the rest are counted
+MAX_BYTES = 1024 * 1024  # a stack's config is a few KB: anything near this is not one
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,9 @@ class ConfigError(Exception):
         if len(self.problems) == 1:
             return f"{where}{self.problems[0]}"
         lines = [f"{where}{len(self.problems)} problems:"]
-        lines += [f"  - {problem}" for problem in self.problems]
+        lines += [f"  - {problem}" for problem in self.problems[:MAX_SHOWN]]
+        if len(self.problems) > MAX_SHOWN:
+            lines.append(f"  ... and {len(self.problems) - MAX_SHOWN} more: fix these first, then validate again")
         return "\n".join(lines)
 
 
@@ -97,15 +103,42 @@ def load_text(text: str, source: str = "") -> Config:
 
 
 def load(path: str | os.PathLike[str]) -> Config:
+    """Read a config file: a regular file of at most MAX_BYTES (a FIFO, a device such as
+    /dev/zero or a huge file is refused at once, never read until memory runs out)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         raise ConfigError(
             [Problem(str(path), "does not exist", "check the path, or create one with 'bluegreen init'")]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([Problem(str(path), f"can't be read ({exc})", "check the file")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), f"can't be read ({exc.strerror or exc})",
+                                   "check the path and its permissions")]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError([Problem(str(path), "is a folder, not a config file",
+                                   f"pass the file inside it, e.g. {path / 'bluegreen.yaml'}")])
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError([Problem(str(path), "is not a regular file (a pipe, a device or a socket)",
+                                   "save the config to a file and pass that")])
+    if info.st_size > MAX_BYTES:
+        raise ConfigError([Problem(str(path), f"is {info.st_size:,} bytes; a config is at most {MAX_BYTES:,}",
+                                   "pass the stack's bluegreen.yaml, not another file")])
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # it may have grown since stat
+        if len(data) > MAX_BYTES:
+            raise ConfigError([Problem(str(path), f"is larger than {MAX_BYTES:,} bytes",
+                                       "pass the stack's bluegreen.yaml, not another file")])
+        text = data.decode("utf-8")
+    except PermissionError:
+        raise ConfigError([Problem(str(path), "can't be read: permission denied",
+                                   f"give yourself read access (chmod u+r {path}) or run as its owner")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(path), f"is not UTF-8 text (byte {exc.start})",
+                                   "save it as UTF-8")]) from None
+    except OSError as exc:
+        raise ConfigError([Problem(str(path), f"can't be read ({exc.strerror or exc})", "check the file")]) from None
     return load_text(text, str(path))
 
 
@@ -151,12 +184,9 @@ _BRANCH_LABELS = ("str", "CustomTrafficShift", "function-plain[_to_plain()]")
 
 def _problems(errors: Sequence[Any]) -> list[Problem]:
     kept = [e for e in errors if not _wrong_union_branch(e)]
-    problems: list[Problem] = []
-    for error in kept or errors:
-        problem = _problem(error)
-        if problem not in problems:
-            problems.append(problem)
-    return problems
+    # a dict keeps the first of each problem in order, in linear time (16,000 list items that
+    # are all wrong make 16,000 problems)
+    return list(dict.fromkeys(_problem(error) for error in kept or errors))
 
 
 def _wrong_union_branch(error: Any) -> bool:
