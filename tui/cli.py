@@ -23,6 +23,15 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 
+def quiet_second_interrupt() -> None:
+    """After a first Ctrl-C, the exit may wait for work in threads (a docker build) to let go;
+    a second Ctrl-C ends the process at once, without a traceback."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+
+
 def friendly_errors(command: F) -> F:
     """Bad input ends in one message and exit 2; other failures in one message and exit 1.
 
@@ -44,6 +53,10 @@ def friendly_errors(command: F) -> F:
             sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
             raise
+        except KeyboardInterrupt:
+            quiet_second_interrupt()
+            click.echo("\nstopped (Ctrl-C)", err=True)
+            sys.exit(130)
         except Exception as exc:
             if click.get_current_context().find_root().params.get("debug"):
                 raise

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from tui.cli import EXIT_BAD_INPUT, EXIT_FAILED, config_option, friendly_errors
+from tui.cli import EXIT_BAD_INPUT, EXIT_FAILED, config_option, friendly_errors, quiet_second_interrupt
 from tui.target import connection, target_options
 
 ACTION_STYLE = {"create": "green", "update": "cyan", "in_sync": "dim", "conflict": "bold red",
@@ -60,6 +60,26 @@ def _confirm(question: str, refusal: str, as_json: bool) -> None:
         click.echo(f"error: {refusal}; pass --yes to confirm", err=True)
         sys.exit(EXIT_BAD_INPUT)
     click.confirm(question, abort=True)
+
+
+def _interruptible(run: Any, show: Any, verb: str, config_file: Path, planned: Any = ()) -> Any:
+    """`run()`; on Ctrl-C, say what was done and what was not, and that a re-run resumes
+    (every node finds its resource again), then exit 130. `planned`: the plan's rows, so
+    that nodes that never started count as not done too."""
+    try:
+        return run()
+    except KeyboardInterrupt:
+        quiet_second_interrupt()
+        state = getattr(show, "state", None)  # the live tree keeps the rows; JSON lines do not
+        if state is not None:
+            done = [r.title for r in state.rows.values() if r.done]
+            finished = {r.node for r in state.rows.values() if r.done}
+            left = [r.title for r in state.rows.values() if not r.done]
+            left += [r.title for r in planned if r.node not in state.rows and r.node not in finished]
+            click.echo(f"\nstopped by Ctrl-C: {len(done)} done, {len(left)} not done"
+                       + (f" ({', '.join(left[:5])}{', ...' if len(left) > 5 else ''})" if left else ""), err=True)
+        click.echo(f"run 'bluegreen {verb} -f {config_file}' again: it resumes where it stopped", err=True)
+        sys.exit(130)
 
 
 def changing_command(command: Any) -> Any:
@@ -121,7 +141,8 @@ def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | N
         if plan.changes and not yes:
             _confirm(f"Apply {len(plan.changes)} change(s)?", "apply would change resources", as_json)
         with progress(f"Applying stack {config.name} ({config.region})", as_json) as show:
-            result = asyncio.run(stack.apply(show))
+            result = _interruptible(lambda: asyncio.run(stack.apply(show)), show, "apply", config_file,
+                                    plan.rows)
         if result.outputs is not None and not as_json:
             out = result.outputs
             click.echo(f"load balancer: {out.production_url} (test: {out.test_url})")
@@ -143,7 +164,8 @@ def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str |
                  "destroy deletes resources", as_json)
     with (connection(sandbox, profile, region, config.region, concurrency, _say(as_json)) as made,
           progress(f"Destroying stack {config.name} ({config.region})", as_json) as show):
-        result = asyncio.run(_stack(made, config, config_file, concurrency).destroy(show))
+        result = _interruptible(lambda: asyncio.run(_stack(made, config, config_file, concurrency).destroy(show)),
+                                show, "destroy", config_file)
     if result.leftovers:
         click.echo("still tagged with this stack (delete by hand, or run destroy again):", err=True)
         for arn in result.leftovers:
