@@ -183,6 +183,30 @@ def _locate(config: Config, base_dir: Path) -> tuple[Path, Path]:
     return context, dockerfile
 
 
+CONTEXT_PREFIX = "bluegreen-sample-"
+
+
+def _sweep_contexts() -> None:
+    """Remove sample build contexts of processes that are gone (a killed build cannot remove
+    its own); each is named after its process's pid."""
+    import shutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{CONTEXT_PREFIX}*-*"):
+        pid = folder.name[len(CONTEXT_PREFIX):].split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def _build_context(context: Path) -> Iterator[Path]:
     """The folder to send to the engine: the sample web site gets its static busybox first."""
@@ -191,7 +215,8 @@ def _build_context(context: Path) -> Iterator[Path]:
     if context.resolve() != SAMPLE_DIR.resolve():
         yield context
         return
-    with tempfile.TemporaryDirectory(prefix="bluegreen-sample-") as tmp:
+    _sweep_contexts()
+    with tempfile.TemporaryDirectory(prefix=f"{CONTEXT_PREFIX}{os.getpid()}-") as tmp:
         try:
             prepared = prepare_sample_context(Path(tmp) / "context")
         except (RuntimeError, OSError) as exc:

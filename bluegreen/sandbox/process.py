@@ -40,6 +40,29 @@ class SandboxProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log_path.unlink(missing_ok=True)
+
+
+LOG_PREFIX = "bluegreen-sandbox-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def sweep_logs(directory: Path | None = None) -> None:
+    """Remove the logs of sandboxes whose starting process is gone (killed before it could
+    stop its child and remove the log itself). A log is named after that process's pid."""
+    for log in Path(directory or tempfile.gettempdir()).glob(f"{LOG_PREFIX}*-*.log"):
+        pid = log.name[len(LOG_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            log.unlink(missing_ok=True)
 
 
 def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.0.0.1",
@@ -50,7 +73,8 @@ def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.
     child dies or never answers."""
     with socket.socket() as sock:  # fail fast, as start_sandbox does, when the port is taken
         sock.bind((host, port))
-    log_path = Path(tempfile.mkstemp(prefix="bluegreen-sandbox-", suffix=".log")[1])
+    sweep_logs()
+    log_path = Path(tempfile.mkstemp(prefix=f"{LOG_PREFIX}{os.getpid()}-", suffix=".log")[1])
     command = [sys.executable, "-c", "from bluegreen.sandbox.cli import sandbox_command; sandbox_command()",
                "--host", host, "--port", str(port), "--region", region, "--parent-pid", str(os.getpid())]
     with open(log_path, "wb") as log:
@@ -64,6 +88,7 @@ def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.
                 process.kill()
                 process.wait()
             tail = log_path.read_text(errors="replace")[-1500:]
+            log_path.unlink(missing_ok=True)
             raise RuntimeError(f"the sandbox process did not start:\n{tail}")
         time.sleep(0.1)
     return SandboxProcess(url, process, log_path, region)
