@@ -165,3 +165,18 @@ def test_progress_as_plain_lines_and_as_the_live_tree() -> None:
         "  fix: rename this stack",
         "Stopped in 2.0s: 1 finished, 1 failed, 1 skipped",
     ]
+
+
+@pytest.mark.parametrize("args", [["init", "-o", "/proc/bluegreen-test/x.yaml"],
+                                  ["render", "-f", "examples/seed.yaml", "-o", "/proc/bluegreen-test"]])
+def test_a_path_that_cannot_be_written_is_one_line_with_a_fix(args: list[str]) -> None:
+    from click.testing import CliRunner
+
+    from tui.cli import main
+
+    args = [str(SEED) if a == "examples/seed.yaml" else a for a in args]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: /proc/bluegreen-test") and "Fix: check that the folder exists" in line
+    assert ".tmp" not in line

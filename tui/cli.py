@@ -53,6 +53,15 @@ def friendly_errors(command: F) -> F:
             sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
             raise
+        except OSError as exc:
+            if not exc.filename:  # not about a path the user gave (a socket, the network...)
+                if click.get_current_context().find_root().params.get("debug"):
+                    raise
+                click.echo(f"error: {exc} (run with --debug for details)", err=True)
+                sys.exit(EXIT_FAILED)
+            click.echo(f"error: {exc.filename}: {exc.strerror or exc}. Fix: check that the folder exists and that you "
+                       "may write there, or pick another path", err=True)
+            sys.exit(EXIT_BAD_INPUT)
         except KeyboardInterrupt:
             quiet_second_interrupt()
             click.echo("\nstopped (Ctrl-C)", err=True)
