@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from . import validate
 from .forward import InProcessMoto, MotoForwarder
 from .wire import (
     AwsError,
@@ -61,6 +62,15 @@ _BOTOCORE_NAMES = {
 
 HEALTH_PATH = "/_bluegreen/health"
 
+# The largest body of an API call the sandbox reads (S3 objects and registry blobs excepted).
+MAX_BODY = 10 * 1024 * 1024
+# The HTTP methods AWS's endpoints answer; anything else is a 405 in the AWS error shape.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+
+
+class BodyTooLarge(Exception):
+    pass
+
 
 @functools.lru_cache(maxsize=64)
 def operation_names(service: str) -> frozenset[str]:
@@ -84,17 +94,32 @@ def _model_protocol(service: str) -> str | None:
     return str(model.metadata.get("protocol") or "") or None
 
 
-def read_body(environ: dict[str, Any]) -> bytes:
+def read_body(environ: dict[str, Any], limit: int | None = None) -> bytes:
+    """The request's body; :class:`BodyTooLarge` if it is longer than ``limit`` bytes."""
     stream = environ.get("wsgi.input")
     if stream is None:
         return b""
-    if environ.get("wsgi.input_terminated"):
-        return bytes(stream.read())
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
+    if limit is not None and length > limit:
+        raise BodyTooLarge
+    if environ.get("wsgi.input_terminated"):
+        data = bytes(stream.read() if limit is None else stream.read(limit + 1))
+        if limit is not None and len(data) > limit:
+            raise BodyTooLarge
+        return data
     return bytes(stream.read(length)) if length > 0 else b""
+
+
+def _body_limit(environ: dict[str, Any]) -> int | None:
+    """The body limit of the request: none for S3 (objects), else :data:`MAX_BODY`."""
+    auth = str(environ.get("HTTP_AUTHORIZATION", ""))
+    query = str(environ.get("QUERY_STRING", ""))
+    if "/s3/aws4_request" in auth or "%2Fs3%2Faws4_request" in query or "/s3/aws4_request" in query:
+        return None
+    return MAX_BODY
 
 
 class Router:
@@ -156,11 +181,24 @@ class Router:
         started = time.monotonic()
         req: AwsRequest | None = None
         try:
-            body = read_body(environ)
+            try:
+                body = read_body(environ, _body_limit(environ))
+            except BodyTooLarge:
+                req = classify(environ, b"")
+                raise AwsError(
+                    "RequestEntityTooLarge",
+                    f"Request body exceeds the maximum of {MAX_BODY} bytes.",
+                    413,
+                ) from None
             req = classify(environ, body)
+            if req.method not in HTTP_METHODS:
+                raise AwsError(
+                    "MethodNotAllowed", f"The HTTP method {req.method[:32]} is not allowed.", 405
+                )
             if req.service and self._throttle():
                 resp = throttling_response(req, _protocol(req))
             else:
+                validate.check(req, owned=self._owned(req))
                 if req.region and self.on_region is not None:
                     self.on_region(req.region)
                 resp = self.dispatch(req)
@@ -193,6 +231,12 @@ class Router:
             "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )
         return [b"" if method == "HEAD" else body]
+
+    def _owned(self, req: AwsRequest) -> bool:
+        """Does a handler answer the request's operation itself (with its service's checks)?"""
+        return any(
+            req.operation in getattr(h, "operations", ()) for h in self.handlers.get(req.service or "", [])
+        )
 
     def dispatch(self, req: AwsRequest) -> Response:
         handlers = self.handlers.get(req.service or "", [])

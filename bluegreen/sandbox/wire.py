@@ -77,8 +77,8 @@ class AwsRequest:
             return {}
         try:
             value = json.loads(self.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise AwsError("SerializationException", f"Could not parse request body: {exc}") from exc
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            raise AwsError("SerializationException", f"Could not parse request body: {exc}") from None
         if not isinstance(value, dict):
             raise AwsError("SerializationException", "Start of list found where not expected")
         return value
@@ -128,6 +128,7 @@ _REASONS = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    413: "Payload Too Large",
     416: "Requested Range Not Satisfiable",
     429: "Too Many Requests",
     500: "Internal Server Error",

@@ -1,0 +1,187 @@
+"""The sandbox validates requests like AWS: a request its operation's input shape refuses is a
+4xx with AWS's error code, never a 500, and odd requests get AWS-shaped answers."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import requests
+
+SIGV4 = "AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+
+# (signing name, X-Amz-Target prefix, operation, a body missing a required member, one with a
+# wrong type)
+JSON_OPS = [
+    ("ecs", "AmazonEC2ContainerServiceV20141113", "CreateCluster", None, {"clusterName": 7}),
+    ("ecs", "AmazonEC2ContainerServiceV20141113", "CreateService", {}, {"serviceName": ["x"]}),
+    ("codedeploy", "CodeDeploy_20141006", "CreateDeploymentGroup", {"applicationName": "a"},
+     {"applicationName": "a", "deploymentGroupName": "g", "serviceRoleArn": 5}),
+    ("codepipeline", "CodePipeline_20150709", "CreatePipeline", {}, {"pipeline": "p"}),
+    ("events", "AWSEvents", "PutRule", {}, {"Name": "r", "EventPattern": {"a": 1}}),
+    ("ecr", "AmazonEC2ContainerRegistry_V20150921", "CreateRepository", {}, {"repositoryName": True}),
+    ("logs", "Logs_20140328", "CreateLogGroup", {}, {"logGroupName": 1.5}),
+    ("codecommit", "CodeCommit_20150413", "CreateRepository", {}, {"repositoryName": {"a": "b"}}),
+]
+# (signing name, version, action, required params present in the "complete" call)
+QUERY_OPS = [
+    ("iam", "2010-05-08", "CreateRole", {"RoleName": "r", "AssumeRolePolicyDocument": "{}"}),
+    ("elasticloadbalancing", "2015-12-01", "CreateTargetGroup", {"Name": "tg"}),
+]
+
+
+def _json(sandbox, service: str, target: str, body: bytes | str) -> requests.Response:
+    return requests.post(
+        sandbox.endpoint_url,
+        data=body,
+        headers={
+            "X-Amz-Target": target,
+            "Content-Type": "application/x-amz-json-1.1",
+            "Authorization": SIGV4.format(service=service),
+        },
+        timeout=30,
+    )
+
+
+def _query(sandbox, service: str, form: dict[str, str]) -> requests.Response:
+    return requests.post(
+        sandbox.endpoint_url,
+        data=form,
+        headers={"Authorization": SIGV4.format(service=service)},
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(("service", "prefix", "op", "missing", "wrong"), JSON_OPS)
+def test_json_operations_refuse_missing_and_wrongly_typed_members(sandbox, service, prefix, op, missing, wrong) -> None:
+    if missing is not None:
+        r = _json(sandbox, service, f"{prefix}.{op}", json.dumps(missing))
+        assert r.status_code == 400, r.text
+        assert r.json()["__type"] in ("ValidationException",) or r.json()["__type"].endswith("RequiredException")
+    r = _json(sandbox, service, f"{prefix}.{op}", json.dumps(wrong))
+    assert r.status_code == 400, r.text
+    assert r.json()["__type"] == "SerializationException"
+
+
+def test_a_json_body_that_is_not_json_creates_nothing(sandbox) -> None:
+    target = "AmazonEC2ContainerServiceV20141113"
+    r = _json(sandbox, "ecs", f"{target}.CreateCluster", b"clusterName=default")
+    assert r.status_code == 400
+    assert r.json()["__type"] == "SerializationException"
+    listed = _json(sandbox, "ecs", f"{target}.ListClusters", b"{}")
+    assert not any(a.endswith("/default") for a in listed.json()["clusterArns"])
+
+
+def test_missing_role_name_is_iams_validation_error(sandbox) -> None:
+    r = _query(sandbox, "iam", {"Action": "CreateRole", "Version": "2010-05-08", "AssumeRolePolicyDocument": "{}"})
+    assert r.status_code == 400
+    assert "<Code>ValidationError</Code>" in r.text
+    assert (
+        "1 validation error detected: Value null at 'roleName' failed to satisfy constraint: "
+        "Member must not be null"
+    ) in r.text
+
+
+@pytest.mark.parametrize(("service", "version", "action", "required"), QUERY_OPS)
+def test_query_operations_refuse_missing_and_wrongly_typed_members(sandbox, service, version, action, required) -> None:
+    base = {"Action": action, "Version": version}
+    r = _query(sandbox, service, base)
+    assert r.status_code == 400 and "<Code>ValidationError</Code>" in r.text, r.text
+    wrong = {**base, **required, ("MaxSessionDuration" if service == "iam" else "Port"): "eighty"}
+    r = _query(sandbox, service, wrong)
+    assert r.status_code == 400 and "<Code>ValidationError</Code>" in r.text, r.text
+
+
+def test_elbv2_enum_and_length_constraints(sandbox) -> None:
+    form = {"Action": "CreateTargetGroup", "Version": "2015-12-01", "Name": "tg", "Protocol": "GOPHER",
+            "Tags.member.1.Key": ""}
+    r = _query(sandbox, "elasticloadbalancing", form)
+    assert r.status_code == 400 and "2 validation errors detected" in r.text, r.text
+    assert "enum value set" in r.text and "'tags.1.member.key'" in r.text
+
+
+def test_deeply_nested_json_is_a_400(sandbox) -> None:
+    body = b"[" * 100_000 + b"]" * 100_000
+    r = _json(sandbox, "ecs", "AmazonEC2ContainerServiceV20141113.CreateCluster", body)
+    assert r.status_code == 400
+    assert r.json()["__type"] == "SerializationException"
+    deep = b'{"clusterName": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    r = _json(sandbox, "ecs", "AmazonEC2ContainerServiceV20141113.CreateCluster", deep)
+    assert r.status_code == 400
+
+
+def test_a_body_over_the_limit_is_a_413(sandbox) -> None:
+    from bluegreen.sandbox.router import MAX_BODY
+
+    body = b'{"clusterName": "' + b"x" * MAX_BODY + b'"}'
+    r = _json(sandbox, "ecs", "AmazonEC2ContainerServiceV20141113.CreateCluster", body)
+    assert r.status_code == 413
+    assert r.json()["__type"] == "RequestEntityTooLarge"
+
+
+def test_operationless_requests_and_unknown_methods(sandbox) -> None:
+    r = requests.post(
+        sandbox.endpoint_url, data=b"{}",
+        headers={"Content-Type": "application/x-amz-json-1.1", "Authorization": SIGV4.format(service="ecs")},
+        timeout=10,
+    )
+    assert r.status_code == 400 and r.json()["__type"] == "UnknownOperationException"
+    r = _query(sandbox, "iam", {"Version": "2010-05-08"})
+    assert r.status_code == 400 and "<Code>MissingAction</Code>" in r.text
+    r = requests.request(
+        "PROPFIND", sandbox.endpoint_url,
+        headers={"X-Amz-Target": "AmazonEC2ContainerServiceV20141113.ListClusters",
+                 "Authorization": SIGV4.format(service="ecs")},
+        timeout=10,
+    )
+    assert r.status_code == 405 and r.json()["__type"] == "MethodNotAllowed"
+    assert "html" not in r.headers.get("Content-Type", "")
+
+
+def _random_value(rng: random.Random, depth: int = 0) -> object:
+    kind = rng.randrange(8 if depth < 3 else 5)
+    if kind == 0:
+        return None
+    if kind == 1:
+        return rng.choice([True, False])
+    if kind == 2:
+        return rng.choice([0, -1, 2**63, 3.5, 1e308])
+    if kind == 3:
+        return "".join(chr(rng.randrange(1, 0x3000)) for _ in range(rng.randrange(0, 40)))
+    if kind == 4:
+        return rng.choice(["", "default", "arn:aws:iam::123456789012:role/x", "x" * 300])
+    if kind == 5:
+        return [_random_value(rng, depth + 1) for _ in range(rng.randrange(0, 4))]
+    return {rng.choice(["name", "tags", "key", "value", "x"]): _random_value(rng, depth + 1)
+            for _ in range(rng.randrange(0, 4))}
+
+
+def test_fuzzed_bodies_are_never_a_500(sandbox) -> None:
+    rng = random.Random(20261130)
+    fields = ["clusterName", "serviceName", "taskDefinition", "desiredCount", "tags", "applicationName",
+              "deploymentGroupName", "serviceRoleArn", "pipeline", "Name", "EventPattern", "State",
+              "repositoryName", "logGroupName", "imageTagMutability", "loadBalancers"]
+    failures: list[tuple[object, ...]] = []
+    for i in range(300):
+        service, prefix, op, _missing, _wrong = rng.choice(JSON_OPS)
+        if i % 10 == 0:
+            body: bytes = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 64)))
+        else:
+            payload = {rng.choice(fields): _random_value(rng) for _ in range(rng.randrange(0, 5))}
+            body = json.dumps(payload).encode()
+        r = _json(sandbox, service, f"{prefix}.{op}", body)
+        if r.status_code >= 500:
+            failures.append((op, body[:200], r.status_code, r.text[:200]))
+    for _ in range(60):
+        service, version, action, required = rng.choice(QUERY_OPS)
+        form = {"Action": action, "Version": version}
+        for key in list(required)[: rng.randrange(0, len(required) + 1)]:
+            form[key] = str(_random_value(rng))
+        form[rng.choice(["Port", "MaxSessionDuration", "Tags.member.1.Key", "Protocol", "Path"])] = str(
+            _random_value(rng)
+        )
+        r = _query(sandbox, service, form)
+        if r.status_code >= 500:
+            failures.append((action, form, r.status_code, r.text[:200]))
+    assert failures == []
