@@ -47,9 +47,18 @@ def friendly_errors(command: F) -> F:
             return command(*args, **kwargs)
         except ConfigError as exc:
             click.echo(f"error: {exc.message()}", err=True)
+            if kwargs.get("as_json"):
+                import json
+
+                click.echo(json.dumps({"error": exc.message(), "problems": [str(p) for p in exc.problems],
+                                       "exit": EXIT_BAD_INPUT}))
             sys.exit(EXIT_BAD_INPUT)
         except Failed as exc:  # says what and how to fix it; BadInput exits 2, the rest 1
             click.echo(f"error: {exc}", err=True)
+            if kwargs.get("as_json"):  # --json: stdout stays JSON in every outcome
+                import json
+
+                click.echo(json.dumps({"error": exc.message, "fix": exc.fix, "exit": exc.exit_code}))
             sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
             raise
@@ -91,6 +100,7 @@ class LazyGroup(click.Group):
         "apply": ("tui.cli_stack:apply", "Create or update the whole stack (idempotent; resumes)."),
         "destroy": ("tui.cli_stack:destroy", "Delete everything the stack created, in reverse order."),
         "push": ("tui.cli_stack:push", "Build the image and push it to ECR (starts a deployment)."),
+        "unlock": ("tui.cli_stack:unlock", "Remove the stack's lock left by a crashed apply or destroy."),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -132,7 +132,9 @@ def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | N
         stack = _stack(made, config, config_file, concurrency)
         plan = asyncio.run(stack.plan())
         refusal = _refusal(plan)
-        if refusal or (plan.changes and not yes and not as_json):
+        if refusal and as_json:  # --json: stdout stays JSON in every outcome
+            click.echo(json.dumps([row.__dict__ for row in plan.rows], indent=2))
+        elif refusal or (plan.changes and not yes and not as_json):
             _print_plan(plan)
         if refusal:
             what = "conflicts" if plan.conflicts else "errors"
@@ -192,3 +194,26 @@ def push(config_file: Path, sandbox: bool, profile: str | None, region: str | No
     if not as_json:
         verb = "already in ECR" if done.skipped else "pushed"
         click.echo(f"{verb}: {done.repository_uri}:{done.tag} ({done.digest})")
+
+
+@click.command()
+@config_option
+@target_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@friendly_errors
+def unlock(config_file: Path, sandbox: bool, profile: str | None, region: str | None, yes: bool) -> None:
+    """Remove the stack's lock left by a run that crashed (an apply or destroy holds it)."""
+    from bluegreen.model.configfile import load
+
+    config = load(config_file)
+    with connection(sandbox, profile, region, config.region) as made:
+        stack = _stack(made, config, config_file)
+        holder = stack.lock_holder()
+        if holder is None:
+            click.echo(f"stack {config.name} is not locked")
+            return
+        if not yes:
+            _confirm(f"Stack {config.name} is locked: {holder.describe()}. Remove the lock "
+                     "(only if that run is no longer running)?", "unlock removes another run's lock", False)
+        stack.unlock()
+    click.echo(f"removed the lock of stack {config.name} ({holder.describe()})")

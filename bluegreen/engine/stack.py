@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bluegreen.aws.session import AwsSession
-from bluegreen.engine import runner
+from bluegreen.engine import lock, runner
 from bluegreen.engine.context import Context
 from bluegreen.engine.graph import build_nodes
 from bluegreen.engine.leftovers import leftovers
@@ -112,17 +112,35 @@ class Stack:
         return Plan((*rules, *rows))
 
     async def apply(self, on_event: Listener = ignore) -> Applied:
-        """Create or update everything (idempotent; a re-run resumes)."""
-        ctx = self._context(on_event)
-        result = await runner.apply(ctx, build_nodes(self.config), self.concurrency)
+        """Create or update everything (idempotent; a re-run resumes). Holds the stack's lock
+        while it runs: a second apply or destroy of the stack stops, naming this one."""
+        holder = await asyncio.to_thread(lock.acquire, self.session, self.config, "apply")
+        try:
+            ctx = self._context(on_event)
+            result = await runner.apply(ctx, build_nodes(self.config), self.concurrency)
+        finally:
+            await asyncio.to_thread(lock.release, self.session, self.config, holder)
         dns = str(ctx.get("lb.dns") or "")
         return Applied(result, Outputs.of(self.config, dns) if result.ok else None)
 
     async def destroy(self, on_event: Listener = ignore) -> Destroyed:
-        """Delete everything tagged with the stack, in reverse order; list what is left."""
-        result = await runner.destroy(self._context(on_event), build_nodes(self.config), self.concurrency)
+        """Delete everything tagged with the stack, in reverse order; list what is left.
+        Holds the stack's lock while it runs, as apply does."""
+        holder = await asyncio.to_thread(lock.acquire, self.session, self.config, "destroy")
+        try:
+            result = await runner.destroy(self._context(on_event), build_nodes(self.config), self.concurrency)
+        finally:
+            await asyncio.to_thread(lock.release, self.session, self.config, holder)
         left = await asyncio.to_thread(leftovers, self.session, self.config.name)
         return Destroyed(result, tuple(left))
+
+    def lock_holder(self) -> lock.Holder | None:
+        """Who is changing the stack now (blocking)."""
+        return lock.current(self.session, self.config)
+
+    def unlock(self) -> lock.Holder | None:
+        """Remove the stack's lock whoever holds it (a crashed run's); the holder it had."""
+        return lock.break_lock(self.session, self.config)
 
     def ensure_repository(self) -> bool:
         """Create the stack's ECR repository (tagged, as apply makes it) if it does not exist;
