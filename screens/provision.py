@@ -25,6 +25,7 @@ from textual.widgets import Button, Static
 from textual.worker import get_current_worker
 
 from bluegreen.engine.runner import RunResult
+from bluegreen.errors import Failed
 from bluegreen.engine.stack import Outputs
 from screens.base import StepScreen
 from screens.widgets.resource_tree import ResourceTree
@@ -183,7 +184,9 @@ class ProvisionScreen(StepScreen):
             applied = await stack.apply(tree.listener)
         except Exception as exc:  # not a node's failure (those are events): a crash of the run
             if not get_current_worker().is_cancelled:
-                self.post_message(ApplyFinished(None, None, f"{type(exc).__name__}: {exc}"))
+                # a Failed (the stack is locked by another run...) says what and the fix itself
+                why = str(exc) if isinstance(exc, Failed) else f"{type(exc).__name__}: {exc}"
+                self.post_message(ApplyFinished(None, None, why))
             return
         # Posted to the tree, after every event of the run: handled once the tree has them all.
         tree.post_message(ApplyFinished(applied.run, applied.outputs))
