@@ -25,8 +25,8 @@ from textual.widgets import Button, Static
 from textual.worker import get_current_worker
 
 from bluegreen.engine.runner import RunResult
-from bluegreen.errors import Failed
 from bluegreen.engine.stack import Outputs
+from bluegreen.errors import Failed
 from screens.base import StepScreen
 from screens.widgets.resource_tree import ResourceTree
 
