@@ -185,3 +185,58 @@ def test_fuzzed_bodies_are_never_a_500(sandbox) -> None:
         if r.status_code >= 500:
             failures.append((action, form, r.status_code, r.text[:200]))
     assert failures == []
+
+
+def _unvalidated(sandbox, service: str):  # type: ignore[no-untyped-def]
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        service,
+        endpoint_url=sandbox.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(parameter_validation=False, retries={"max_attempts": 1}),
+    )
+
+
+def test_boto3_without_client_side_validation_gets_aws_errors(sandbox) -> None:
+    from botocore.exceptions import ClientError
+
+    iam = _unvalidated(sandbox, "iam")
+    with pytest.raises(ClientError) as info:
+        iam.create_role(AssumeRolePolicyDocument="{}")
+    assert info.value.response["Error"]["Code"] == "ValidationError"
+    assert "Value null at 'roleName'" in info.value.response["Error"]["Message"]
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert not any(r["RoleName"] in ("", None) for r in iam.list_roles()["Roles"])
+
+    logs = _unvalidated(sandbox, "logs")
+    with pytest.raises(ClientError) as info:
+        logs.create_log_group(logGroupName="")
+    assert info.value.response["Error"]["Code"] == "ValidationException"
+    elbv2 = _unvalidated(sandbox, "elbv2")
+    with pytest.raises(ClientError) as info:
+        elbv2.create_target_group(Name="tg", Port="eighty")
+    assert info.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_query_params_read_lists_maps_and_flattened_forms() -> None:
+    import botocore.session
+
+    from bluegreen.sandbox.validate import query_params
+
+    iam = botocore.session.get_session().get_service_model("iam")
+    shape = iam.operation_model("CreateRole").input_shape
+    form = {"RoleName": "r", "MaxSessionDuration": "3600", "Tags.member.1.Key": "k", "Tags.member.1.Value": "v",
+            "Tags.member.2.Key": "k2", "Tags.member.2.Value": ""}
+    assert query_params(form, shape) == {
+        "RoleName": "r", "MaxSessionDuration": 3600,
+        "Tags": [{"Key": "k", "Value": "v"}, {"Key": "k2", "Value": ""}],
+    }
+    sts = botocore.session.get_session().get_service_model("sts")
+    shape = sts.operation_model("AssumeRole").input_shape
+    assert query_params({"RoleArn": "a", "PolicyArns.member.1.arn": "p"}, shape) == {
+        "RoleArn": "a", "PolicyArns": [{"arn": "p"}]
+    }
