@@ -8,7 +8,9 @@ refuse is answered with the protocol's error (``SerializationException`` for a b
 the JSON protocols cannot read, ``ValidationException`` / ``ValidationError`` for a value that
 breaks a constraint), the message in AWS's ``N validation error(s) detected: ...`` form.
 
-Not checked: EC2 (``ec2`` protocol) parameters, REST (S3, REST-JSON) requests, string patterns.
+EC2 (``ec2`` protocol): only top-level required parameters (``MissingParameter``) and scalars
+that do not parse (``InvalidParameterValue``). Not checked: REST (S3, REST-JSON) requests, string
+patterns.
 No knowledge of any particular service lives here: everything comes from botocore's model.
 """
 
@@ -63,8 +65,10 @@ def check(req: AwsRequest, owned: bool = False) -> None:
     if req.operation not in model.operation_names:
         raise unknown_operation(req)
     shape = model.operation_model(req.operation).input_shape
-    if shape is None or req.protocol == "ec2":
+    if shape is None:
         return
+    if req.protocol == "ec2":
+        return _check_ec2(req, shape, owned)
     if req.protocol == "json":
         errors = _Checker(json_types=True).run(body, shape)
         typed = [e for e in errors if e[0] == "type"]
@@ -84,6 +88,22 @@ def check(req: AwsRequest, owned: bool = False) -> None:
         code = "ValidationError"
     if errors:
         raise AwsError(code, _message([e[1] for e in errors]))
+
+
+def _check_ec2(req: AwsRequest, shape: Any, owned: bool) -> None:
+    """EC2: the top-level required parameters (``MissingParameter``) and scalar values that do not
+    parse (``InvalidParameterValue``); no length/enum/range checks (EC2 does not apply its
+    model's)."""
+    try:
+        params = query_params(req.form(), shape, ec2=True)
+    except _BadValue as exc:
+        raise AwsError("InvalidParameterValue", str(exc)) from None
+    if owned:
+        return
+    for name in shape.required_members:
+        if params.get(name) is None:
+            wire = _ec2_name(shape.members[name], name)
+            raise AwsError("MissingParameter", f"The request must contain the parameter {wire}")
 
 
 def parse_json(raw: bytes) -> dict[str, Any]:
@@ -231,11 +251,13 @@ def _not_a(raw: str, key: str, what: str) -> str:
     return f"Value '{raw[:64]}' at '{_dotted(key)}' failed to satisfy constraint: Member must be {what}"
 
 
-def query_params(form: dict[str, str], shape: Any) -> dict[str, Any]:
+def query_params(form: dict[str, str], shape: Any, ec2: bool = False) -> dict[str, Any]:
     """The form parameters of a query-protocol request (``Tags.member.1.Key=...``) as the
-    parameters botocore would have serialized them from; scalars typed per the shape."""
+    parameters botocore would have serialized them from; scalars typed per the shape.
+    ``ec2``: the EC2 protocol's names (``queryName``, capitalized ``locationName``) and lists
+    (always ``Name.N``)."""
     keys = [k for k in form if k not in ("Action", "Version")]
-    value = _read(form, keys, shape, "")
+    value = _read(form, keys, shape, "", ec2)
     return value if isinstance(value, dict) else {}
 
 
@@ -244,25 +266,34 @@ def _present(keys: list[str], prefix: str) -> bool:
     return any(k == prefix or k.startswith(dotted) for k in keys)
 
 
-def _read(form: dict[str, str], keys: list[str], shape: Any, prefix: str) -> Any:
+def _ec2_name(shape: Any, name: str) -> str:
+    if "queryName" in shape.serialization:
+        return str(shape.serialization["queryName"])
+    if "name" in shape.serialization:
+        loc = str(shape.serialization["name"])
+        return loc[:1].upper() + loc[1:]
+    return name
+
+
+def _read(form: dict[str, str], keys: list[str], shape: Any, prefix: str, ec2: bool = False) -> Any:
     kind = shape.type_name
     if kind == "structure":
         out: dict[str, Any] = {}
         for name, member in shape.members.items():
-            key = member.serialization.get("name", name)
+            key = _ec2_name(member, name) if ec2 else member.serialization.get("name", name)
             full = f"{prefix}.{key}" if prefix else key
             if _present(keys, full):
-                out[name] = _read(form, keys, member, full)
+                out[name] = _read(form, keys, member, full, ec2)
         return out
     if kind == "list":
         if form.get(prefix) == "" and not _present([k for k in keys if k != prefix], prefix):
             return []
         item_name = shape.member.serialization.get("name", "member")
-        base = prefix if shape.serialization.get("flattened") else f"{prefix}.{item_name}"
+        base = prefix if ec2 or shape.serialization.get("flattened") else f"{prefix}.{item_name}"
         items = []
         i = 1
         while _present(keys, f"{base}.{i}") and i <= 10000:
-            items.append(_read(form, keys, shape.member, f"{base}.{i}"))
+            items.append(_read(form, keys, shape.member, f"{base}.{i}", ec2))
             i += 1
         return items
     if kind == "map":
@@ -273,7 +304,7 @@ def _read(form: dict[str, str], keys: list[str], shape: Any, prefix: str) -> Any
         i = 1
         while _present(keys, f"{base}.{i}") and i <= 10000:
             k = form.get(f"{base}.{i}.{kname}")
-            entries[k] = _read(form, keys, shape.value, f"{base}.{i}.{vname}")
+            entries[k] = _read(form, keys, shape.value, f"{base}.{i}.{vname}", ec2)
             i += 1
         return entries
     raw = form.get(prefix)

@@ -240,3 +240,25 @@ def test_query_params_read_lists_maps_and_flattened_forms() -> None:
     assert query_params({"RoleArn": "a", "PolicyArns.member.1.arn": "p"}, shape) == {
         "RoleArn": "a", "PolicyArns": [{"arn": "p"}]
     }
+
+
+def test_ec2_missing_and_unparsable_parameters(sandbox) -> None:
+    base = {"Action": "RunInstances", "Version": "2016-11-15", "ImageId": "ami-12345678"}
+    r = _query(sandbox, "ec2", {**base, "MaxCount": "1"})
+    assert r.status_code == 400 and "<Code>MissingParameter</Code>" in r.text, r.text
+    assert "The request must contain the parameter MinCount" in r.text
+    r = _query(sandbox, "ec2", {**base, "MaxCount": "1", "MinCount": "one"})
+    assert r.status_code == 400 and "<Code>InvalidParameterValue</Code>" in r.text, r.text
+
+
+def test_ec2_query_names_are_read_back() -> None:
+    import botocore.session
+
+    from bluegreen.sandbox.validate import query_params
+
+    ec2 = botocore.session.get_session().get_service_model("ec2")
+    shape = ec2.operation_model("DescribeSubnets").input_shape
+    form = {"Filter.1.Name": "vpc-id", "Filter.1.Value.1": "vpc-1", "SubnetId.1": "subnet-1", "MaxResults": "5"}
+    assert query_params(form, shape, ec2=True) == {
+        "Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}], "SubnetIds": ["subnet-1"], "MaxResults": 5
+    }
