@@ -48,3 +48,12 @@ def test_a_stopped_child_sandbox_removes_its_log() -> None:
     assert child.log_path.exists()
     child.stop()
     assert not child.log_path.exists()
+
+
+def test_sandbox_state_folders_of_gone_processes_are_swept(tmp_path: Path) -> None:
+    gone = tmp_path / f"{process.LOG_PREFIX}{dead_pid()}-abcd1234"
+    mine = tmp_path / f"{process.LOG_PREFIX}{os.getpid()}-abcd1234"
+    for folder in (gone, mine):
+        (folder / "registry").mkdir(parents=True)
+    process.sweep_state_dirs(tmp_path)
+    assert not gone.exists() and mine.exists()

@@ -56,6 +56,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def sweep_state_dirs(directory: Path | None = None) -> None:
+    """Remove the temporary state folders of sandboxes whose process is gone (a kill skips
+    their own clean-up); each is named after its process's pid."""
+    import shutil
+
+    for folder in Path(directory or tempfile.gettempdir()).glob(f"{LOG_PREFIX}*-*"):
+        pid = folder.name[len(LOG_PREFIX):].split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def sweep_logs(directory: Path | None = None) -> None:
     """Remove the logs of sandboxes whose starting process is gone (killed before it could
     stop its child and remove the log itself). A log is named after that process's pid."""

@@ -9,6 +9,7 @@ and thread it started. :func:`probe` tells whether a bluegreen sandbox answers a
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -151,7 +152,11 @@ def start_sandbox(
     with _start_lock:
         try:
             if state_dir is None:
-                tmp = tempfile.TemporaryDirectory(prefix="bluegreen-sandbox-")
+                # named after this process: the next sandbox removes it if a kill left it
+                from .process import sweep_state_dirs
+
+                sweep_state_dirs()
+                tmp = tempfile.TemporaryDirectory(prefix=f"bluegreen-sandbox-{os.getpid()}-")
                 stoppers.append(tmp.cleanup)
                 state_path = Path(tmp.name)
             else:
