@@ -57,3 +57,4 @@ def test_sandbox_state_folders_of_gone_processes_are_swept(tmp_path: Path) -> No
         (folder / "registry").mkdir(parents=True)
     process.sweep_state_dirs(tmp_path)
     assert not gone.exists() and mine.exists()
+
