@@ -470,7 +470,16 @@ def test_roles_as_aws_answers(config: Config, key: str) -> None:
 def test_source_bucket_as_aws_answers() -> None:
     ctx = context(stack_config("drift", source={"type": "s3"}))
     node = BucketNode("source")
-    with stubbed(ctx, "s3", ("get_bucket_versioning", {"Status": "Enabled", "MFADelete": "Disabled"}),
-                 ("get_bucket_versioning", {"Status": "Suspended", "MFADelete": "Disabled"})):
+    blocked = {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                  "BlockPublicPolicy": True, "RestrictPublicBuckets": True}}
+    open_policy = {"PublicAccessBlockConfiguration": {**blocked["PublicAccessBlockConfiguration"],
+                                                      "BlockPublicPolicy": False}}
+    with stubbed(ctx, "s3", ("get_public_access_block", blocked),
+                 ("get_bucket_versioning", {"Status": "Enabled", "MFADelete": "Disabled"}),
+                 ("get_public_access_block", blocked),
+                 ("get_bucket_versioning", {"Status": "Suspended", "MFADelete": "Disabled"}),
+                 ("get_public_access_block", open_policy),
+                 ("get_bucket_versioning", {"Status": "Enabled", "MFADelete": "Disabled"})):
         assert node.compare(ctx, ctx.config.source.bucket) == []
         assert node.compare(ctx, ctx.config.source.bucket) == ["versioning is off (an S3 source needs it)"]
+        assert node.compare(ctx, ctx.config.source.bucket) == ["public access is not blocked"]

@@ -33,6 +33,8 @@ class State:
     reason: str = ""  # why update or conflict, in words
     detail: str = ""  # the id or ARN when it exists
     fix: str = ""  # for a conflict: what the user can do
+    # an update that finishes a resource a stopped run created but never tagged (tag, configure)
+    finish: bool = False
 
 
 def in_sync(detail: str = "") -> State:

@@ -90,6 +90,11 @@ class ManagedResource(Node, Generic[Found]):
         """Bring an existing resource in line with the config; returns the detail."""
         raise NotImplementedError(f"{self.title(ctx.config)}: changing it in place is not supported")
 
+    def derived(self, ctx: Context, found: Found) -> bool:
+        """Whether the resource carries the name the stack derives (not one the user chose):
+        only then may an untagged one be taken for the remains of a stopped run."""
+        return False
+
     def find_for_delete(self, ctx: Context) -> Found | None:
         """How destroy looks the resource up: `find`, unless reading its tags alone already
         tells whether it exists (then no lookup is needed)."""
@@ -106,7 +111,13 @@ class ManagedResource(Node, Generic[Found]):
         if found is None:
             return create()
         if not self.shared:
-            owned = ownership(self, ctx, self.tags(ctx, found), self.ident(ctx, found))
+            tags = self.tags(ctx, found)
+            if tag_value(tags) is None and self.tagged_apart and self.derived(ctx, found):
+                # created by a run that stopped before its tagging call: finish it
+                return State("update", reason="exists without the stack's tag (a run stopped between creating "
+                             "and tagging it): it is tagged and finished now",
+                             detail=self.update_detail(ctx, found), finish=True)
+            owned = ownership(self, ctx, tags, self.ident(ctx, found))
             if owned:
                 return owned
         refused = self.immutable(ctx, found)
@@ -125,7 +136,16 @@ class ManagedResource(Node, Generic[Found]):
         return detail
 
     def update(self, ctx: Context, state: State) -> str:
+        if state.finish:
+            self.tag(ctx, state.detail)
+            self.configure(ctx, state.detail)
+            return state.detail
         return self.update_resource(ctx, state.detail)
+
+    @property
+    def tagged_apart(self) -> bool:
+        """Tagged in a call of its own after the create call (so a crash can come between)."""
+        return type(self).tag is not ManagedResource.tag
 
     def delete(self, ctx: Context) -> bool:
         found = self.find_for_delete(ctx)

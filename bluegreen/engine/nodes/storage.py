@@ -70,12 +70,27 @@ class BucketNode(ManagedResource[str]):
     def ident(self, ctx: Context, found: str) -> str:
         return found
 
+    def derived(self, ctx: Context, found: str) -> bool:
+        config = ctx.config
+        return found == f"bluegreen-{config.name}-{config.region}-{self.kind}"
+
     def compare(self, ctx: Context, found: str) -> list[str]:
+        s3 = ctx.client("s3")
+        reasons = []
+        try:
+            block = s3.get_public_access_block(Bucket=found)["PublicAccessBlockConfiguration"]
+        except Exception as exc:
+            if aws_error_code(exc) != "NoSuchPublicAccessBlockConfiguration":
+                raise
+            block = {}
+        wanted = requests.put_public_access_block(found)["PublicAccessBlockConfiguration"]
+        if any(block.get(key) is not True for key in wanted):
+            reasons.append("public access is not blocked")
         if self.kind == "source":
-            versioning = ctx.client("s3").get_bucket_versioning(Bucket=found).get("Status")
+            versioning = s3.get_bucket_versioning(Bucket=found).get("Status")
             if versioning != "Enabled":
-                return ["versioning is off (an S3 source needs it)"]
-        return []
+                reasons.append("versioning is off (an S3 source needs it)")
+        return reasons
 
     def create_resource(self, ctx: Context) -> str:
         name = self.name(ctx.config)
@@ -91,7 +106,7 @@ class BucketNode(ManagedResource[str]):
             self._source_settings(ctx)
 
     def update_resource(self, ctx: Context, detail: str) -> str:
-        self._source_settings(ctx)
+        self.configure(ctx, detail)  # every setting, each idempotent
         return detail
 
     def _source_settings(self, ctx: Context) -> None:
