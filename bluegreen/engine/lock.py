@@ -16,9 +16,9 @@ import socket
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from bluegreen.aws.errors import Meaning, meaning
+from bluegreen.aws.errors import Meaning, is_not_found, meaning
 from bluegreen.aws.session import AwsSession
-from bluegreen.errors import Failed
+from bluegreen.errors import Failed, aws_error_code
 from bluegreen.model.config import TAG_KEY, Config
 
 
@@ -51,7 +51,7 @@ def acquire(session: AwsSession, config: Config, operation: str) -> Holder:
                           Overwrite=False, Description=f"bluegreen: stack {config.name} is being changed",
                           Tags=[{"Key": TAG_KEY, "Value": config.name}])
     except Exception as exc:
-        if "ParameterAlreadyExists" in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
+        if aws_error_code(exc) == "ParameterAlreadyExists":
             other = current(session, config)
             busy = other.describe() if other else "another run"
             raise Failed(f"stack {config.name} is locked: {busy}",
@@ -71,7 +71,7 @@ def current(session: AwsSession, config: Config) -> Holder | None:
     try:
         value = session.client("ssm").get_parameter(Name=parameter_name(config))["Parameter"]["Value"]
     except Exception as exc:
-        if "ParameterNotFound" in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
+        if is_not_found(exc):
             return None
         raise
     try:
@@ -99,5 +99,5 @@ def _delete(session: AwsSession, config: Config) -> None:
     try:
         session.client("ssm").delete_parameter(Name=parameter_name(config))
     except Exception as exc:
-        if "ParameterNotFound" not in str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")):
+        if not is_not_found(exc):
             raise

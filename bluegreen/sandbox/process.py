@@ -61,19 +61,26 @@ def sweep_state_dirs(directory: Path | None = None) -> None:
     their own clean-up); each is named after its process's pid."""
     import shutil
 
-    for folder in Path(directory or tempfile.gettempdir()).glob(f"{LOG_PREFIX}*-*"):
-        pid = folder.name[len(LOG_PREFIX):].split("-", 1)[0]
-        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+    for folder in _orphans(directory, "*"):
+        if folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
 
 
 def sweep_logs(directory: Path | None = None) -> None:
     """Remove the logs of sandboxes whose starting process is gone (killed before it could
     stop its child and remove the log itself). A log is named after that process's pid."""
-    for log in Path(directory or tempfile.gettempdir()).glob(f"{LOG_PREFIX}*-*.log"):
-        pid = log.name[len(LOG_PREFIX):].split("-", 1)[0]
+    for log in _orphans(directory, "*.log"):
+        log.unlink(missing_ok=True)
+
+
+def _orphans(directory: Path | None, pattern: str) -> list[Path]:
+    """`bluegreen-sandbox-<pid>-<pattern>` entries of the temporary folder whose pid is gone."""
+    out = []
+    for path in Path(directory or tempfile.gettempdir()).glob(f"{LOG_PREFIX}*-{pattern}"):
+        pid = path.name[len(LOG_PREFIX):].split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
-            log.unlink(missing_ok=True)
+            out.append(path)
+    return out
 
 
 def spawn_sandbox(port: int = 4599, region: str = "us-east-1", host: str = "127.0.0.1",

@@ -10,6 +10,7 @@ from bluegreen.aws.errors import Meaning, is_not_found, meaning
 from bluegreen.engine.nodes.base import State, conflict, missing_as_none
 from bluegreen.engine.nodes.resource import ManagedResource
 from bluegreen.errors import aws_error_code
+from bluegreen.model.config import derived_names
 from renderers import requests
 
 if TYPE_CHECKING:
@@ -71,8 +72,8 @@ class BucketNode(ManagedResource[str]):
         return found
 
     def derived(self, ctx: Context, found: str) -> bool:
-        config = ctx.config
-        return found == f"bluegreen-{config.name}-{config.region}-{self.kind}"
+        field = "artifact_bucket" if self.kind == "artifacts" else "bucket"
+        return any(f == field and found == value for _, f, value in derived_names(ctx.config.name, ctx.config.region))
 
     def compare(self, ctx: Context, found: str) -> list[str]:
         s3 = ctx.client("s3")
