@@ -7,6 +7,7 @@ Textual. Exit codes: 0 ok, 1 the operation failed, 2 bad input.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -48,16 +49,12 @@ def friendly_errors(command: F) -> F:
         except ConfigError as exc:
             click.echo(f"error: {exc.message()}", err=True)
             if kwargs.get("as_json"):
-                import json
-
                 click.echo(json.dumps({"error": exc.message(), "problems": [str(p) for p in exc.problems],
                                        "exit": EXIT_BAD_INPUT}))
             sys.exit(EXIT_BAD_INPUT)
         except Failed as exc:  # says what and how to fix it; BadInput exits 2, the rest 1
             click.echo(f"error: {exc}", err=True)
             if kwargs.get("as_json"):  # --json: stdout stays JSON in every outcome
-                import json
-
                 click.echo(json.dumps({"error": exc.message, "fix": exc.fix, "exit": exc.exit_code}))
             sys.exit(exc.exit_code)
         except click.exceptions.ClickException:
