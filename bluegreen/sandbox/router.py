@@ -68,6 +68,13 @@ MAX_BODY = 10 * 1024 * 1024
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 
+# S3's message for its RequestTimeout (400), used for every protocol.
+REQUEST_TIMEOUT_MESSAGE = (
+    "Your socket connection to the server was not read from or written to within the timeout "
+    "period. Idle connections will be closed."
+)
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -189,6 +196,14 @@ class Router:
                     "RequestEntityTooLarge",
                     f"Request body exceeds the maximum of {MAX_BODY} bytes.",
                     413,
+                ) from None
+            except TimeoutError:  # the body stalled (the connection's read timeout): it closes
+                req = classify(environ, b"")
+                raise AwsError("RequestTimeout", REQUEST_TIMEOUT_MESSAGE) from None
+            except OSError:  # the client ended the body early (or sent broken chunks)
+                req = classify(environ, b"")
+                raise AwsError(
+                    "IncompleteBody", "The request body ended before the length its headers declared."
                 ) from None
             req = classify(environ, body)
             if req.method not in HTTP_METHODS:

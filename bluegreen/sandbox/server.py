@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from .clients import TEST_ACCESS_KEY, TEST_SECRET_KEY, MotoClients
+from .connection import IDLE_TIMEOUT, READ_TIMEOUT
 from .forward import InProcessMoto, MotoForwarder
 from .httpserver import StoppableServer
 from .router import HEALTH_PATH, Router
@@ -124,6 +125,8 @@ def start_sandbox(
     forward: str = "inprocess",
     throttle_rate: float = 0.0,
     throttle_seed: int | None = None,
+    read_timeout: float = READ_TIMEOUT,
+    idle_timeout: float = IDLE_TIMEOUT,
 ) -> SandboxHandle:
     """Start the local AWS region in background threads and return its handle.
 
@@ -134,7 +137,10 @@ def start_sandbox(
     calls with the service's throttling error (reproducibly with ``throttle_seed``; changeable at
     run time as ``handle.router.throttle_rate``). ``forward`` chooses how
     the router reaches moto: ``"inprocess"`` calls moto's WSGI app directly (fast), ``"http"`` goes
-    through ThreadedMotoServer's loopback port.
+    through ThreadedMotoServer's loopback port. ``read_timeout`` bounds how long a request's head
+    may take to arrive and how long any read of its body may wait; ``idle_timeout`` how long a
+    kept-alive connection may wait for its next request (seconds; see
+    :mod:`bluegreen.sandbox.connection`).
     """
     from moto.server import ThreadedMotoServer
 
@@ -189,7 +195,10 @@ def start_sandbox(
                 forwarder, latency_ms=latency_ms, throttle_rate=throttle_rate, throttle_seed=throttle_seed
             )
             router.info.update({"region": region, "account_id": account_id})
-            server = StoppableServer(host, port, router, name="bluegreen-sandbox")
+            server = StoppableServer(
+                host, port, router, name="bluegreen-sandbox",
+                read_timeout=read_timeout, idle_timeout=idle_timeout,
+            )
             stoppers.append(server.server_close)
             public_host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
             endpoint = f"http://{public_host}:{server.bound_port}"
