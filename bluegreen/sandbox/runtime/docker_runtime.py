@@ -13,16 +13,17 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from . import containers as C
 from . import labels as L
 from .engine import ClientFactory, ClientPool, default_client_factory, explanation
 from .images import RegistryAuth
-from .logs import MAX_ARCHIVED_LINES, parse_timestamped, since_filter
+from .logs import parse_timestamped, since_filter
+from .monitor import ExitMonitor
 from .pull import ImagePuller, Pulled, PullFailed, untag
 from .records import ContainerRecord, TaskRecord
 from .spec import ContainerSpec, TaskSpec
@@ -36,15 +37,11 @@ from .status import (
     STOPPED_BY_USER_REASON,
     TASK_FAILED_TO_START,
     USER_INITIATED,
-    NetworkBinding,
     RunningTask,
     TaskStatus,
 )
 
 log = logging.getLogger("bluegreen.sandbox.runtime")
-
-LOOPBACK = "127.0.0.1"
-_LIVE_STATES = {"created", "running", "restarting", "paused"}
 
 
 class DockerRuntime:
@@ -72,15 +69,15 @@ class DockerRuntime:
         self.registry_host = registry_host
         self.time_scale = time_scale
         self._stop_timeout = math.ceil(stop_timeout_s / time_scale) if stop_timeout_s > 0 else 0
-        self._poll_interval = poll_interval_s
         self._pool = ClientPool(client_factory or default_client_factory)
         self._puller = ImagePuller(self._pool, registry_host, auth)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bluegreen-sandbox-runtime")
         self._lock = threading.RLock()
         self._tasks: dict[str, TaskRecord] = {}
         self._closing = False
-        self._closed = threading.Event()
-        self._monitor: threading.Thread | None = None
+        self._monitor = ExitMonitor(
+            self._pool, self.instance_id, poll_interval_s, self._watched, self._container_exited
+        )
 
     # --- the TaskRuntime interface -----------------------------------------------------------
 
@@ -171,9 +168,7 @@ class DockerRuntime:
         try:
             self.stop_all()
         finally:
-            self._closed.set()
-            if self._monitor is not None:
-                self._monitor.join()
+            self._monitor.close()
             self._executor.shutdown(wait=True)
             self._puller.remove_owned()
             self._pool.close()
@@ -226,30 +221,13 @@ class DockerRuntime:
             for held in record.containers.values():
                 if held.last_status == PENDING:
                     held.last_status = RUNNING
-            self._ensure_monitor()
+            self._monitor.ensure_started()
             return record.running_task()
 
     def _run_container(self, record: TaskRecord, spec: ContainerSpec, image: Pulled) -> str | None:
         """Create, start and read the published ports of one container; the failure reason, if any."""
-        pulled_label = image.reference if image.owned else None
-        kwargs: dict[str, Any] = {
-            "image": image.reference,
-            "name": _container_name(record.spec, spec),
-            "labels": L.container_labels(self.instance_id, record.spec, spec, pulled_label),
-            "environment": dict(spec.environment),
-            "ports": {f"{p.container_port}/{p.protocol}": (LOOPBACK, None) for p in spec.port_mappings},
-            "detach": True,
-        }
-        if spec.command is not None:
-            kwargs["command"] = list(spec.command)
-        if spec.entry_point is not None:
-            kwargs["entrypoint"] = list(spec.entry_point)
-        if spec.memory:
-            kwargs["mem_limit"] = f"{spec.memory}m"
-        if spec.memory_reservation:
-            kwargs["mem_reservation"] = f"{spec.memory_reservation}m"
-        if spec.cpu and spec.cpu >= 2:  # CPU units are relative shares; the engine's minimum is 2
-            kwargs["cpu_shares"] = spec.cpu
+        labels = L.container_labels(self.instance_id, record.spec, spec, image.reference if image.owned else None)
+        kwargs = C.create_arguments(record.spec, spec, image.reference, labels)
         with self._pool.client() as client:
             try:
                 container = client.containers.create(**kwargs)
@@ -261,7 +239,7 @@ class DockerRuntime:
                 container.start()
             except Exception as exc:
                 return self._container_failed(record, spec, "CannotStartContainerError", exc)
-            bindings = _bindings(container, spec)
+            bindings = C.read_bindings(container, spec)
         with self._lock:
             record.containers[spec.name].bindings = bindings
         return None
@@ -333,30 +311,18 @@ class DockerRuntime:
             self._mark_stopped(record)
 
     def _remove_containers(self, record: TaskRecord) -> None:
-        """docker stop (SIGTERM, then SIGKILL after the stop timeout), keep the exit code and the
-        output, then remove. Runs in a worker."""
-        import docker
-
+        """Stop each container, keep its exit code and output, then remove it. In a worker."""
         with self._lock:
             todo = [c for c in record.containers.values() if c.runtime_id and not c.removed]
         for c in todo:
+            assert c.runtime_id is not None
             with self._pool.client() as client:
-                try:
-                    container = client.containers.get(c.runtime_id)
-                    if container.status in _LIVE_STATES:
-                        container.stop(timeout=self._stop_timeout)
-                        container.reload()
-                    exit_code = container.attrs.get("State", {}).get("ExitCode")
-                    output = container.logs(stdout=True, stderr=True, timestamps=True)
-                except docker.errors.NotFound:
-                    exit_code, output = None, b""
-                archived = parse_timestamped(output)[-MAX_ARCHIVED_LINES:]
-                with self._lock:
+                exit_code, archived = C.stop_and_collect(client, c.runtime_id, self._stop_timeout)
+                with self._lock:  # archived before removal: logs() never finds neither
                     if c.exit_code is None:
                         c.exit_code = exit_code
                     c.archived_logs = archived
-                with contextlib.suppress(docker.errors.NotFound):
-                    client.api.remove_container(c.runtime_id, force=True)
+                C.remove(client, c.runtime_id)
             with self._lock:
                 c.removed = True
 
@@ -385,50 +351,24 @@ class DockerRuntime:
 
     # --- watching running containers ---------------------------------------------------------
 
-    def _ensure_monitor(self) -> None:
-        """Under the lock."""
-        if self._monitor is None and not self._closed.is_set():
-            self._monitor = threading.Thread(
-                target=self._watch, name=f"bluegreen-sandbox-runtime-monitor-{self.instance_id}", daemon=True
-            )
-            self._monitor.start()
-
-    def _watch(self) -> None:
-        while not self._closed.wait(self._poll_interval):
-            with self._lock:
-                watched = {
-                    c.runtime_id: (r, c)
-                    for r in self._tasks.values()
-                    if r.last_status == RUNNING
-                    for c in r.containers.values()
-                    if c.last_status == RUNNING and c.runtime_id
-                }
-            if not watched:
-                continue
-            try:
-                self._check(watched)
-            except Exception as exc:  # the engine is briefly unreachable: try again next round
-                log.debug("runtime monitor: %s", explanation(exc))
-
-    def _check(self, watched: dict[str, tuple[TaskRecord, ContainerRecord]]) -> None:
-        import docker
-
-        with self._pool.client() as client:
-            listing = client.api.containers(all=True, filters={"label": f"{L.SANDBOX}={self.instance_id}"})
-            states = {found["Id"]: found.get("State") for found in listing}
-            for runtime_id, (record, container) in watched.items():
-                if states.get(runtime_id) in _LIVE_STATES:
-                    continue
-                try:
-                    exit_code = client.api.inspect_container(runtime_id)["State"].get("ExitCode")
-                except docker.errors.NotFound:
-                    exit_code = None  # removed behind the sandbox's back
-                self._container_exited(record, container, exit_code)
-
-    def _container_exited(self, record: TaskRecord, container: ContainerRecord, exit_code: int | None) -> None:
+    def _watched(self) -> set[str]:
+        """The monitor's question: containers of RUNNING tasks that still run."""
         with self._lock:
-            if container.last_status != RUNNING:
+            return {
+                c.runtime_id
+                for r in self._tasks.values()
+                if r.last_status == RUNNING
+                for c in r.containers.values()
+                if c.last_status == RUNNING and c.runtime_id
+            }
+
+    def _container_exited(self, runtime_id: str, exit_code: int | None) -> None:
+        """The monitor's report. An essential container's exit stops its task, as on ECS."""
+        with self._lock:
+            found = [(r, c) for r in self._tasks.values() for c in r.containers.values() if c.runtime_id == runtime_id]
+            if not found or found[0][1].last_status != RUNNING:
                 return
+            record, container = found[0]
             container.last_status = STOPPED
             container.exit_code = exit_code
             begun = container.spec.essential and self._begin_stop(
@@ -453,34 +393,6 @@ class DockerRuntime:
             raise KeyError(f"task {task_id} has no container named {name!r}") from None
 
 
-def _container_name(task: TaskSpec, container: ContainerSpec) -> str:
-    """Like the ECS agent's ``ecs-<family>-<revision>-<container>-<id>``, in the engine's alphabet."""
-    raw = f"ecs-{task.family}-{task.revision}-{container.name}-{task.task_id}"
-    return re.sub(r"[^a-zA-Z0-9_.-]", "-", raw)[:200]
-
-
 def _name(found: dict[str, Any]) -> str:
     names = found.get("Names") or []
     return str(names[0]).lstrip("/") if names else str(found.get("Id", ""))[:12]
-
-
-def _bindings(container: Any, spec: ContainerSpec, wait_s: float = 2.0) -> tuple[NetworkBinding, ...]:
-    """The engine fills in the chosen host ports as the container starts; a container that
-    already exited has none."""
-    if not spec.port_mappings:
-        return ()
-    deadline = time.monotonic() + wait_s
-    while True:
-        container.reload()
-        ports = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
-        out = []
-        for p in spec.port_mappings:
-            for entry in ports.get(f"{p.container_port}/{p.protocol}") or []:
-                if entry.get("HostIp") in (LOOPBACK, "") and entry.get("HostPort"):
-                    out.append(NetworkBinding(LOOPBACK, p.container_port, int(entry["HostPort"]), p.protocol))
-                    break
-        if len(out) == len(spec.port_mappings) or container.status not in _LIVE_STATES:
-            return tuple(out)
-        if time.monotonic() > deadline:
-            return tuple(out)
-        time.sleep(0.05)
