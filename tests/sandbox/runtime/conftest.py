@@ -72,7 +72,11 @@ def web_image(docker_client: Any, sandbox: Any, tmp_path_factory: pytest.TempPat
         ecr_uri = f"{sandbox.account_id}.dkr.ecr.{sandbox.region}.amazonaws.com/{REPOSITORY}"
         yield WebImage(f"{uri}:{TAG}", f"{ecr_uri}:{TAG}", nonce, digest, local_tag)
     finally:
-        for container in docker_client.containers.list(all=True, filters={"label": f"bluegreen-test-run={RUN_ID}"}):
+        # whatever a failed test left: containers of this image (the runtime's too), labelled ones
+        leftovers = docker_client.containers.list(all=True, filters={"label": f"bluegreen-test-run={RUN_ID}"})
+        if image is not None:
+            leftovers += docker_client.containers.list(all=True, filters={"ancestor": image.id})
+        for container in leftovers:
             with contextlib.suppress(Exception):
                 container.remove(force=True)
         if image is not None:
