@@ -320,7 +320,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
 
     router.add("codepipeline", CodePipelineChecks(handle.clients))
     router.add("ec2", Ec2Realism(handle.account_id, handle.region))
-    router.add("elasticloadbalancing", Elbv2Realism())
+    router.add("elasticloadbalancing", Elbv2Realism(handle.account_id, handle.region))
 
     tagging = Tagging(handle.account_id, handle.region)
     tagging.add_source(codedeploy.tags_by_arn)

@@ -410,3 +410,33 @@ def test_service_without_security_groups_gets_the_vpcs_default(sandbox, network)
         Filters=[{"Name": "vpc-id", "Values": [network["vpc"]]}, {"Name": "group-name", "Values": ["default"]}]
     )["SecurityGroups"][0]["GroupId"]
     assert svc["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == [default]
+
+
+def test_a_deleted_load_balancer_leaves_its_target_groups(sandbox, network) -> None:
+    elbv2 = sandbox.client("elbv2")
+    lb = elbv2.create_load_balancer(Name="gone", Subnets=network["subnets"])["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elbv2.create_target_group(Name="orphan", Protocol="HTTP", Port=80, VpcId=network["vpc"],
+                                   TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    elbv2.delete_load_balancer(LoadBalancerArn=lb)
+    assert elbv2.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"] == []
+    # and the group can serve a new load balancer, which is then its only one
+    again = elbv2.create_load_balancer(Name="gone", Subnets=network["subnets"])["LoadBalancers"][0]["LoadBalancerArn"]
+    elbv2.create_listener(LoadBalancerArn=again, Protocol="HTTP", Port=80,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    assert elbv2.describe_target_groups(TargetGroupArns=[tg])["TargetGroups"][0]["LoadBalancerArns"] == [again]
+
+
+def test_a_family_describes_its_latest_active_revision(sandbox, network) -> None:
+    ecs = sandbox.client("ecs")
+    definition = dict(containerDefinitions=[{"name": "web", "image": "x", "memory": 128}],
+                      requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512")
+    first = ecs.register_task_definition(family="revs", **definition)["taskDefinition"]["taskDefinitionArn"]
+    second = ecs.register_task_definition(family="revs", **definition)["taskDefinition"]["taskDefinitionArn"]
+    assert ecs.describe_task_definition(taskDefinition="revs")["taskDefinition"]["taskDefinitionArn"] == second
+    ecs.deregister_task_definition(taskDefinition=second)
+    assert ecs.describe_task_definition(taskDefinition="revs")["taskDefinition"]["taskDefinitionArn"] == first
+    ecs.deregister_task_definition(taskDefinition=first)
+    with pytest.raises(ecs.exceptions.ClientException, match="Unable to describe task definition"):
+        ecs.describe_task_definition(taskDefinition="revs")

@@ -6,7 +6,11 @@
 - ``CreateService``/``CreateTaskSet`` with an ``awsvpcConfiguration`` that names no security
   group gets the VPC's default security group, as on AWS (moto fails on the missing key);
 - ``DescribeClusters``: ``activeServicesCount``, ``runningTasksCount`` and ``pendingTasksCount``
-  count the cluster's services and their tasks (moto leaves the first at 0).
+  count the cluster's services and their tasks (moto leaves the first at 0);
+- ``DescribeTaskDefinition`` of a bare family describes its latest ACTIVE revision, as AWS
+  documents ("specify the family to find the latest ACTIVE revision in that family"), and a
+  family with none is AWS's ``ClientException`` (moto describes the latest revision, even a
+  deregistered one).
 
 The corrections read moto's state (the backends of the request's account and region) and never
 change it.
@@ -73,7 +77,21 @@ class EcsRealism(BackendHandler):
     def handle(self, req: AwsRequest) -> Response | None:
         if req.operation in ("CreateService", "CreateTaskSet"):
             self._default_security_group(req)
+        elif req.operation == "DescribeTaskDefinition":
+            self._latest_active_revision(req)
         return None
+
+    def _latest_active_revision(self, req: AwsRequest) -> None:
+        body = json_body_or_none(req)
+        family = body.get("taskDefinition") if body else None
+        if not isinstance(family, str) or ":" in family or "/" in family:
+            return  # a revision or an ARN: moto describes exactly that one
+        revisions = self.moto_backend("ecs", self.region(req)).task_definitions.get(family) or {}
+        active = [number for number, definition in list(revisions.items()) if definition.status == "ACTIVE"]
+        if not active:
+            raise AwsError("ClientException", "Unable to describe task definition.")
+        body["taskDefinition"] = f"{family}:{max(active)}"
+        req.body = json.dumps(body).encode()
 
     def after(self, req: AwsRequest, resp: Response) -> Response:
         if req.operation != "DescribeClusters" or resp.status != 200:
