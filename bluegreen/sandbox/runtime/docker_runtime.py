@@ -318,7 +318,7 @@ class DockerRuntime:
             assert c.runtime_id is not None
             with self._pool.client() as client:
                 exit_code, archived = C.stop_and_collect(client, c.runtime_id, self._stop_timeout)
-                with self._lock:  # archived before removal: logs() never finds neither
+                with self._lock:  # archived before removal: logs() always finds one or the other
                     if c.exit_code is None:
                         c.exit_code = exit_code
                     c.archived_logs = archived
