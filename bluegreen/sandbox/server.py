@@ -225,6 +225,8 @@ def start_sandbox(
             server.start()
             stoppers.remove(server.server_close)
             stoppers.append(server.stop)
+            # stopped before the server (stoppers run last first): its workers call the server
+            stoppers.append(handle.services["pipelines"].stop)
         except BaseException:
             unwind()
             raise
@@ -273,9 +275,10 @@ def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     """Each service's handlers on the router, in the order they run for a request: checks before
     the service's own operations, corrections of moto's answers last."""
+    from .pipeline import PipelineEngine
     from .services.codecommit import CodeCommit
     from .services.codedeploy import CodeDeploy, CodeDeployChecks
-    from .services.codepipeline import CodePipelineChecks
+    from .services.codepipeline import CodePipelineChecks, CodePipelineExecutions
     from .services.ec2 import Ec2Realism
     from .services.ecr import EcrHandler, MotoEcrGate, Registry
     from .services.ecs import EcsChecks, EcsRealism
@@ -318,7 +321,12 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     router.add("codedeploy", CodeDeployChecks(handle.clients))
     router.add("codedeploy", codedeploy)
 
+    pipelines = PipelineEngine(handle.account_id, handle.endpoint_url)
+    stoppers.append(pipelines.stop)
+    handle.services["pipelines"] = pipelines
+    bus.pipeline_start_hook = pipelines.on_event
     router.add("codepipeline", CodePipelineChecks(handle.clients))
+    router.add("codepipeline", CodePipelineExecutions(pipelines, handle.region))
     router.add("ec2", Ec2Realism(handle.account_id, handle.region))
     router.add("elasticloadbalancing", Elbv2Realism(handle.account_id, handle.region))
 
