@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from . import validate
+from . import validate, validate_rest
 from .forward import InProcessMoto, MotoForwarder
 from .wire import (
     AwsError,
@@ -206,6 +206,7 @@ class Router:
                     "IncompleteBody", "The request body ended before the length its headers declared."
                 ) from None
             req = classify(environ, body)
+            req.protocol = _protocol(req)  # REST-JSON services are told from their model
             if req.method not in HTTP_METHODS:
                 raise AwsError(
                     "MethodNotAllowed", f"The HTTP method {req.method[:32]} is not allowed.", 405
@@ -214,6 +215,7 @@ class Router:
                 resp = throttling_response(req, _protocol(req))
             else:
                 validate.check(req, owned=self._owned(req))
+                validate_rest.check(req, req.protocol)
                 if req.region and self.on_region is not None:
                     self.on_region(req.region)
                 resp = self.dispatch(req)
@@ -275,7 +277,7 @@ class Router:
 
     def _moto_failure(self, req: AwsRequest, exc: Exception | None = None) -> AwsError:
         names = operation_names(req.service or "")
-        if req.protocol != "rest-xml" and names and req.operation not in names:
+        if req.protocol not in ("rest-xml", "rest-json") and names and req.operation not in names:
             return unknown_operation(req)
         if isinstance(exc, NotImplementedError) or exc is None:
             return AwsError(
@@ -286,7 +288,7 @@ class Router:
                 sender=False,
             )
         # moto choked on the input: what AWS answers a request it cannot use.
-        code = "SerializationException" if req.protocol == "json" else "InvalidParameterValue"
+        code = "SerializationException" if req.protocol in ("json", "rest-json") else "InvalidParameterValue"
         return AwsError(code, f"The request could not be processed: {exc}")
 
 

@@ -9,8 +9,8 @@ the JSON protocols cannot read, ``ValidationException`` / ``ValidationError`` fo
 breaks a constraint), the message in AWS's ``N validation error(s) detected: ...`` form.
 
 EC2 (``ec2`` protocol): only top-level required parameters (``MissingParameter``) and scalars
-that do not parse (``InvalidParameterValue``). Not checked: REST (S3, REST-JSON) requests, string
-patterns.
+that do not parse (``InvalidParameterValue``). REST requests (S3, REST-JSON) are checked by
+:mod:`bluegreen.sandbox.validate_rest`. Not checked: string patterns.
 No knowledge of any particular service lives here: everything comes from botocore's model.
 """
 
@@ -118,6 +118,12 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise AwsError("SerializationException", "Start of structure or map found where not expected.")
     return value
+
+
+def type_errors(value: Any, shape: Any) -> list[str]:
+    """Members of the wrong JSON type, at any depth (what the JSON protocols answer with
+    ``SerializationException``); for other checkers of JSON bodies (rest-json)."""
+    return [message for kind, message in _Checker(json_types=True).run(value, shape) if kind == "type"]
 
 
 def _message(violations: list[str]) -> str:

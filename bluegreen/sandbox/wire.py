@@ -210,11 +210,12 @@ def json_response(req: AwsRequest, payload: dict[str, Any], status: int = 200) -
 
 
 def error_response(req: AwsRequest, err: AwsError) -> Response:
-    """The error in the format the request's protocol uses (botocore parses each)."""
-    if req.protocol == "json":
+    """The error in the format the request's protocol uses (botocore parses each; REST-JSON
+    services read the code from ``x-amzn-ErrorType``)."""
+    if req.protocol in ("json", "rest-json"):
         body = json.dumps({"__type": err.code, "message": err.message}).encode()
         headers = [
-            ("Content-Type", JSON_CONTENT_TYPE),
+            ("Content-Type", JSON_CONTENT_TYPE if req.protocol == "json" else "application/json"),
             ("x-amzn-RequestId", req.request_id),
             ("x-amzn-ErrorType", err.code),
         ]
