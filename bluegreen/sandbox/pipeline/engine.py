@@ -56,12 +56,14 @@ def not_found(account_id: str, name: str) -> AwsError:
 
 
 class PipelineEngine:
-    def __init__(self, account_id: str, endpoint_url: str, catalog: Catalog | None = None) -> None:
+    def __init__(
+        self, account_id: str, endpoint_url: str, catalog: Catalog | None = None, time_scale: float = 1.0
+    ) -> None:
         self.account_id = account_id
         self.catalog: Catalog = catalog or MotoCatalog(account_id)
         self.clients = FrontDoor(endpoint_url)
         self.authorize: Authorize = allow_all  # the IAM evaluator replaces it
-        self.time_scale = 1.0
+        self.time_scale = time_scale  # settable at run time: the next wait uses it
         self.providers: dict[tuple[str, str, str], Provider] = dict(PROVIDERS)
         # who starts an execution by API call or by creating the pipeline (the sandbox's callers
         # are the account's root: it has no users)
