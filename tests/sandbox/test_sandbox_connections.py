@@ -232,3 +232,18 @@ def test_an_idle_kept_connection_is_closed_after_the_idle_timeout(sandbox) -> No
 def test_timeouts_must_be_positive() -> None:
     with pytest.raises(ValueError):
         start_sandbox(port=0, seed=False, read_timeout=0)
+
+
+def test_a_stalled_registry_upload_gets_a_registry_error_and_the_connection_closes(sandbox) -> None:
+    ecr = sandbox.client("ecr")
+    ecr.create_repository(repositoryName="stall/app")
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    with raw(sandbox) as sock:
+        head = (f"POST /v2/stall/app/blobs/uploads/ HTTP/1.1\r\nHost: sandbox\r\nAuthorization: Basic {token}\r\n"
+                "Content-Length: 1000\r\n\r\n")
+        started = time.monotonic()
+        sock.sendall(head.encode() + b"x" * 10)  # 990 bytes never come
+        status, headers, body = read_response(sock)
+        assert status == 400 and json.loads(body)["errors"][0]["code"] == "BLOB_UPLOAD_INVALID"
+        assert headers["connection"] == "close"
+        assert READ_TIMEOUT * 0.8 <= time.monotonic() - started < READ_TIMEOUT + SLACK

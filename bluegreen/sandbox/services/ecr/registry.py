@@ -8,12 +8,18 @@ allows plain HTTP to 127.0.0.0/8). Basic auth with the token of ``ecr.get_author
 digest) and emits the ``ECR Image Action`` PUSH/SUCCESS event.
 
 Blobs are content-addressed files under ``<state_dir>/registry``; uploads are streamed to disk.
+
+Every request gets an answer in the distribution spec's error shape
+(``{"errors": [{"code": "MANIFEST_INVALID", ...}]}``) with a 4xx for whatever the client got wrong:
+a manifest that is not UTF-8 JSON, too large (:data:`MAX_MANIFEST`), of an unknown media type or
+schema version, with descriptors that are not objects with a sha256 digest and a size, or that
+names blobs or manifests the repository lacks; a body that stalls or ends early; a repository name
+outside ECR's length limits. Only a fault of the sandbox itself is a 500.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -43,7 +49,14 @@ MANIFEST_TYPES = (
     "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.oci.image.index.v1+json",
 )
+INDEX_TYPES = (
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+)
 CHUNK = 1 << 20
+MAX_MANIFEST = 4 * 1024 * 1024  # the distribution reference implementation's limit
+# ECR repository names are 2 to 256 characters (the path pattern above checks the characters).
+NAME_LENGTHS = (2, 256)
 
 StartResponse = Callable[..., Any]
 
@@ -112,7 +125,7 @@ class Registry:
         if scheme.lower() == "basic":
             try:
                 user, _, password = base64.b64decode(value.strip()).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
+            except ValueError:  # binascii.Error, UnicodeDecodeError, non-ASCII text
                 user, password = "", ""
             ok = user == "AWS" and secrets.compare_digest(password, self.password)
         if not ok:
@@ -135,6 +148,8 @@ class Registry:
             return repo
 
     def _require_repository(self, name: str) -> None:
+        if not NAME_LENGTHS[0] <= len(name) <= NAME_LENGTHS[1]:
+            raise RegistryError(400, "NAME_INVALID", "invalid repository name")
         if not self.gate.repository_exists(name):
             raise RegistryError(
                 404,
@@ -289,7 +304,8 @@ class Registry:
     ) -> Iterable[bytes]:
         with self._lock:
             upload = self._uploads.pop(uid, None)
-        assert upload is not None
+        if upload is None:  # finished or cancelled by another request meanwhile
+            raise RegistryError(404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry")
         file = upload[1]
         if not _DIGEST.match(digest):
             file.unlink(missing_ok=True)
@@ -339,14 +355,20 @@ class Registry:
             ]
             return self._reply(start_response, 200, found.body, headers, method)
         if method == "PUT":
-            body = _read_all(environ)
-            if len(body) > 4 * 1024 * 1024:
+            body = _read_all(environ, MAX_MANIFEST + 1, "MANIFEST_INVALID")
+            if len(body) > MAX_MANIFEST:
                 raise RegistryError(400, "MANIFEST_INVALID", "manifest too large")
             stored = self._parse_manifest(name, body, str(environ.get("CONTENT_TYPE", "")))
             if _DIGEST.match(ref) and ref != stored.digest:
                 raise RegistryError(400, "DIGEST_INVALID", "provided digest did not match uploaded content")
             tag = None if _DIGEST.match(ref) else ref
-            self.gate.image_pushed(name, stored, tag)
+            try:
+                self.gate.image_pushed(name, stored, tag)
+            except RegistryError:
+                raise
+            except Exception as exc:  # ECR (moto) refused what passed the checks here
+                log.debug("ECR refused the manifest of %s", name, exc_info=True)
+                raise RegistryError(400, "MANIFEST_INVALID", f"manifest invalid: {exc}") from exc
             repo = self._repo(name, create=True)
             with self._lock:
                 repo.manifests[stored.digest] = stored
@@ -369,37 +391,39 @@ class Registry:
 
     def _parse_manifest(self, name: str, body: bytes, content_type: str) -> StoredManifest:
         try:
-            doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise RegistryError(400, "MANIFEST_INVALID", "manifest invalid: not JSON") from exc
+            doc = json.loads(body.decode("utf-8"))
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+            raise RegistryError(400, "MANIFEST_INVALID", "manifest invalid: not UTF-8 JSON") from None
         if not isinstance(doc, dict):
-            raise RegistryError(400, "MANIFEST_INVALID", "manifest invalid")
-        media_type = doc.get("mediaType") or content_type.split(";")[0].strip()
-        if media_type not in MANIFEST_TYPES:
+            raise RegistryError(400, "MANIFEST_INVALID", "manifest invalid: not a JSON object")
+        if doc.get("schemaVersion") != 2 or isinstance(doc.get("schemaVersion"), bool):
+            raise RegistryError(400, "MANIFEST_INVALID", "manifest invalid: schemaVersion must be 2")
+        declared = doc.get("mediaType")
+        media_type = declared if isinstance(declared, str) and declared else content_type.split(";")[0].strip()
+        if media_type not in MANIFEST_TYPES or (declared is not None and not isinstance(declared, str)):
             raise RegistryError(
-                400, "MANIFEST_INVALID", f"manifest invalid: unsupported media type {media_type!r}"
+                400, "MANIFEST_INVALID", f"manifest invalid: unsupported media type {str(media_type)[:100]!r}"
             )
         digest = "sha256:" + hashlib.sha256(body).hexdigest()
         size = 0
-        if "manifests" in doc:  # index / manifest list: the referenced manifests must exist
-            for child in doc.get("manifests") or []:
-                d = child.get("digest", "") if isinstance(child, dict) else ""
-                if self.manifest(name, d) is None:
-                    raise RegistryError(400, "MANIFEST_UNKNOWN", f"manifest unknown: {d}")
+        if media_type in INDEX_TYPES:  # the referenced manifests must exist
+            for child in _descriptors(doc.get("manifests"), "manifests"):
+                if self.manifest(name, child["digest"]) is None:
+                    raise RegistryError(400, "MANIFEST_UNKNOWN", f"manifest unknown: {child['digest']}")
         else:
-            config = doc.get("config")
-            layers = doc.get("layers")
-            if not isinstance(config, dict) or not isinstance(layers, list):
+            if not isinstance(doc.get("config"), dict) or not isinstance(doc.get("layers"), list):
                 raise RegistryError(
                     400, "MANIFEST_INVALID", "manifest invalid: config and layers are required"
                 )
-            for ref in [config, *layers]:
-                d = ref.get("digest", "") if isinstance(ref, dict) else ""
-                if not self.has_blob(name, d):
+            config = _descriptors([doc["config"]], "config")
+            layers = _descriptors(doc["layers"], "layers")
+            for ref in config + layers:
+                if not self.has_blob(name, ref["digest"]):
                     raise RegistryError(
-                        400, "MANIFEST_BLOB_UNKNOWN", f"blob unknown to registry: {d}", {"digest": d}
+                        400, "MANIFEST_BLOB_UNKNOWN", f"blob unknown to registry: {ref['digest']}",
+                        {"digest": ref["digest"]},
                     )
-            size = sum(int(layer.get("size", 0)) for layer in layers)
+            size = sum(int(layer["size"]) for layer in layers)
         return StoredManifest(digest, media_type, body, size)
 
     # --- the ECR layer API (InitiateLayerUpload ... CompleteLayerUpload) ----------------------
@@ -467,7 +491,7 @@ def _write_body(environ: dict[str, Any], file: Path, append: bool) -> int:
     stream, remaining = _body_stream(environ)
     with open(file, "ab" if append else "wb") as out:
         while stream is not None and (remaining is None or remaining > 0):
-            chunk = stream.read(CHUNK if remaining is None else min(CHUNK, remaining))
+            chunk = _read(stream, CHUNK if remaining is None else min(CHUNK, remaining), "BLOB_UPLOAD_INVALID")
             if not chunk:
                 break
             out.write(chunk)
@@ -476,11 +500,44 @@ def _write_body(environ: dict[str, Any], file: Path, append: bool) -> int:
         return out.tell()
 
 
-def _read_all(environ: dict[str, Any]) -> bytes:
+def _read_all(environ: dict[str, Any], limit: int, code: str) -> bytes:
+    """The body, at most ``limit`` bytes of it."""
     stream, remaining = _body_stream(environ)
     if stream is None:
         return b""
-    return bytes(stream.read() if remaining is None else stream.read(remaining))
+    return _read(stream, limit if remaining is None else min(limit, remaining), code)
+
+
+def _read(stream: Any, size: int, code: str) -> bytes:
+    """A read of the request body; a body that stalls (the connection's read timeout) or ends
+    early is the client's fault: a 400 with ``code``."""
+    try:
+        return bytes(stream.read(size))
+    except OSError as exc:
+        raise RegistryError(400, code, f"the request body could not be read: {exc}") from None
+
+
+def _descriptors(value: Any, field_name: str) -> list[dict[str, Any]]:
+    """Content descriptors (``{"mediaType", "digest", "size"}``): a list of objects, each with a
+    sha256 digest and a non-negative integer size; MANIFEST_INVALID for anything else."""
+    if not isinstance(value, list):
+        raise RegistryError(400, "MANIFEST_INVALID", f"manifest invalid: {field_name} must be a list")
+    for item in value:
+        ok = (
+            isinstance(item, dict)
+            and isinstance(item.get("digest"), str)
+            and _DIGEST.match(item["digest"]) is not None
+            and isinstance(item.get("size"), int)
+            and not isinstance(item.get("size"), bool)
+            and item["size"] >= 0
+            and isinstance(item.get("mediaType"), str)
+        )
+        if not ok:
+            raise RegistryError(
+                400, "MANIFEST_INVALID",
+                f"manifest invalid: each of {field_name} needs a mediaType, a sha256 digest and a size",
+            )
+    return value
 
 
 def _sha256_file(path: Path) -> str:
