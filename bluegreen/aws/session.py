@@ -75,7 +75,7 @@ class AwsSession:
         self._clients: dict[str, Any] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
-        self._call_hooks: list[Any] = []
+        self._call_hooks: list[tuple[str, Any]] = []
 
     def client(self, service: str) -> Any:
         """One client per service, made on first use. Creation is locked per service so
@@ -90,19 +90,20 @@ class AwsSession:
                 extra = {"endpoint_url": self.target.endpoint_url} if self.target.endpoint_url else {}
                 with self._lock:  # boto3's Session is not thread-safe while it builds clients
                     made = self.boto.client(service, config=self.botocore_config, **extra)
-                for hook in self._call_hooks:
-                    made.meta.events.register("before-call", hook)
+                for event, hook in self._call_hooks:
+                    made.meta.events.register(event, hook)
                 self._clients[service] = made
             return self._clients[service]
 
-    def on_call(self, hook: Any) -> None:
-        """Call `hook(event_name=..., model=..., params=...)` before every API call of
-        every client, present and future (tests count mutating calls with it)."""
+    def on_call(self, hook: Any, event: str = "before-call") -> None:
+        """Call `hook(event_name=..., model=..., ...)` on botocore's `event` ("before-call",
+        "after-call"...) of every API call of every client, present and future (tests count
+        calls and inject crashes with it)."""
         with self._lock:
-            self._call_hooks.append(hook)
+            self._call_hooks.append((event, hook))
             clients = list(self._clients.values())
         for client in clients:
-            client.meta.events.register("before-call", hook)
+            client.meta.events.register(event, hook)
 
     def identity(self) -> Identity:
         """sts:GetCallerIdentity, with every credential problem turned into one message."""
