@@ -11,11 +11,23 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
 
+from . import statedir
 from .server import DEFAULT_ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION, probe, start_sandbox
+
+
+class StateDirError(click.ClickException):
+    """A ``--state-dir`` the sandbox cannot use: one line, exit 2 (bad input, as a usage error)."""
+
+    exit_code = 2
+
+    def __init__(self, state_dir: str, problem: str) -> None:
+        text = f"--state-dir {state_dir} {problem}. Fix or move it, or choose another --state-dir."
+        super().__init__(" ".join(text.split()))  # one line, whatever the problem's text holds
 
 
 def _banner(handle: Any) -> str:
@@ -62,7 +74,7 @@ def _banner(handle: Any) -> str:
 @click.option(
     "--state-dir",
     default=None,
-    type=click.Path(file_okay=False),
+    type=click.Path(),  # checked by statedir.problem, in one line
     help="Keep CodeCommit repositories here across restarts.",
 )
 @click.option(
@@ -98,6 +110,10 @@ def sandbox_command(
     sandbox running there (and starts its own, for one command, when none is)."""
     if not (account_id.isdigit() and len(account_id) == 12):
         raise click.BadParameter("must be 12 digits", param_hint="--account-id")
+    if state_dir is not None:
+        problem = statedir.problem(Path(state_dir))
+        if problem:
+            raise StateDirError(state_dir, problem)
     try:
         handle = start_sandbox(
             host=host,
@@ -110,6 +126,8 @@ def sandbox_command(
             throttle_seed=throttle_seed,
         )
     except OSError as exc:
+        if state_dir is not None and exc.filename is not None:  # a file of the state folder, not the port
+            raise StateDirError(state_dir, f"cannot be used ({exc.strerror or exc}: {exc.filename})") from exc
         where = f"http://{'127.0.0.1' if host in ('0.0.0.0', '', '::') else host}:{port}"
         if port and probe(where):
             raise click.ClickException(
@@ -119,6 +137,11 @@ def sandbox_command(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}. Pick another --port."
         ) from exc
+    except Exception as exc:
+        if state_dir is None:
+            raise
+        # Whatever the checks above did not foresee in a state folder: still one line.
+        raise StateDirError(state_dir, f"could not be read ({type(exc).__name__}: {exc})") from exc
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
