@@ -13,8 +13,9 @@ from .health import USER_AGENT, watch
 from .model import HealthCheck, TargetHealth
 from .proxy import Listener
 
-# How long close_listener() and stop() let requests in flight finish before cutting them.
-CLOSE_GRACE_S = 1.0
+# How long close_listener() and stop() let requests in flight finish before cutting them (aiohttp
+# waits this long twice: for the requests to end, then for them to end once cancelled).
+CLOSE_GRACE_S = 0.5
 MAX_WEIGHT = 999  # ELBv2's TargetGroupTuple.Weight range is 0-999
 
 
@@ -51,12 +52,15 @@ class Control:
             trust_env=False, headers={"User-Agent": USER_AGENT})
 
     async def close(self) -> None:
-        for listener in list(self.listeners.values()):
-            await listener.close(CLOSE_GRACE_S)
+        listeners = list(self.listeners.values())
         self.listeners.clear()
+        await asyncio.gather(*(listener.close(CLOSE_GRACE_S) for listener in listeners))
+        checks = [t.checker for g in self.groups.values() for t in (*g.targets.values(), *g.draining.values())
+                  if t.checker is not None]
         for group in self.groups.values():
             self._retire(group)
         self.groups.clear()
+        await asyncio.gather(*checks, return_exceptions=True)  # cancelled by _retire
         for session in (self._proxy_session, self._check_session):
             if session is not None:
                 await session.close()

@@ -8,6 +8,7 @@ calling thread waits for it, so a caller that set something reads it back at onc
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -55,7 +56,15 @@ class LoopThread:
         if not self._thread.is_alive():
             coro.close()
             raise RuntimeError("the data plane is stopped")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        # A call that races with stop() may be queued on a loop that no longer runs: never wait
+        # for it forever.
+        while not future.done():
+            concurrent.futures.wait([future], timeout=1.0)
+            if not future.done() and not self._thread.is_alive():
+                future.cancel()
+                raise RuntimeError("the data plane is stopped")
+        return future.result()
 
     def stop(self) -> None:
         """Stop the loop after what is queued, and join the thread."""
