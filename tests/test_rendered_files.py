@@ -73,7 +73,12 @@ def test_an_s3_source_renders_its_bucket_settings_and_upload_instead_of_a_commit
                  "buckets/source-public-access-block.json", "source-object.json", "deployment-config.json"):
         assert path in files, path
     assert "source-commit.json" not in files and "codecommit-repository.json" not in files
-    assert files["buckets/source.json"].request["CreateBucketConfiguration"] == {"LocationConstraint": "eu-west-1"}
+    configuration = files["buckets/source.json"].request["CreateBucketConfiguration"]
+    assert configuration["LocationConstraint"] == "eu-west-1"
+    # the stack tag rides in CreateBucket (this botocore knows the member); the tagging file
+    # stays for callers whose policy lacks s3:TagResource
+    assert configuration["Tags"] == [{"Key": "bluegreen:stack", "Value": "shop"}]
+    assert "buckets/source-tagging.json" in files
 
 
 def test_the_commit_holds_the_rendered_source_files() -> None:

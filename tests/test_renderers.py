@@ -185,8 +185,9 @@ def test_existing_resources_are_not_created_again() -> None:
 
 
 # Creations with no tag: a deployment config takes none, the service-linked role is the
-# account's, a commit is content; a bucket is tagged by the put_bucket_tagging that follows.
-UNTAGGED = {"create_deployment_config", "create_service_linked_role", "create_commit", "create_bucket"}
+# account's, a commit is content. A bucket carries it in CreateBucket and again in the
+# put_bucket_tagging that follows (for a caller without s3:TagResource).
+UNTAGGED = {"create_deployment_config", "create_service_linked_role", "create_commit"}
 
 
 def test_every_resource_carries_the_stack_tag() -> None:

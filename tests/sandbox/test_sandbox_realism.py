@@ -440,3 +440,24 @@ def test_a_family_describes_its_latest_active_revision(sandbox, network) -> None
     ecs.deregister_task_definition(taskDefinition=first)
     with pytest.raises(ecs.exceptions.ClientException, match="Unable to describe task definition"):
         ecs.describe_task_definition(taskDefinition="revs")
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_a_bucket_tagged_at_creation_keeps_its_tags(sandbox, region) -> None:
+    s3 = sandbox.client("s3", region_name=region)
+    name = f"tagged-at-creation-{region}"
+    configuration: dict[str, Any] = {"Tags": [{"Key": "bluegreen:stack", "Value": "rgt"}, {"Key": "b", "Value": ""}]}
+    if region != "us-east-1":
+        configuration["LocationConstraint"] = region
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration=configuration)
+    assert sorted((t["Key"], t["Value"]) for t in s3.get_bucket_tagging(Bucket=name)["TagSet"]) == [
+        ("b", ""), ("bluegreen:stack", "rgt")]
+    tagging = sandbox.client("resourcegroupstaggingapi", region_name=region)
+    found = tagging.get_resources(TagFilters=[{"Key": "bluegreen:stack", "Values": ["rgt"]}],
+                                  ResourceTypeFilters=["s3"])["ResourceTagMappingList"]
+    assert f"arn:aws:s3:::{name}" in [r["ResourceARN"] for r in found]
+    # a bucket made without tags has none (NoSuchTagSet), as before
+    s3.create_bucket(Bucket=f"{name}-bare", **({} if region == "us-east-1" else
+                     {"CreateBucketConfiguration": {"LocationConstraint": region}}))
+    with pytest.raises(s3.exceptions.ClientError, match="NoSuchTagSet"):
+        s3.get_bucket_tagging(Bucket=f"{name}-bare")

@@ -24,12 +24,14 @@ class _Taken(Exception):
 
 class BucketNode(ManagedResource[str]):
     """kind: "artifacts" (the pipeline's artifact store) or "source" (the S3 source).
-    S3 cannot tag in CreateBucket: the bucket is tagged in a second call."""
+    The stack tag goes in CreateBucket where botocore and the caller's permissions allow,
+    else in a second call; a bucket of the derived name without it is finished, not refused."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.id = f"s3.bucket.{kind}"
         self.deps = ("account",)
+        self._tagged_at_creation = False  # set by create_resource, read by tag (one run)
 
     def name(self, config: Config) -> str:
         return config.pipeline.artifact_bucket if self.kind == "artifacts" else config.source.bucket
@@ -95,10 +97,22 @@ class BucketNode(ManagedResource[str]):
 
     def create_resource(self, ctx: Context) -> str:
         name = self.name(ctx.config)
-        ctx.client("s3").create_bucket(**requests.create_bucket(ctx.config, name))
+        s3 = ctx.client("s3")
+        self._tagged_at_creation = requests.bucket_tags_at_creation()
+        try:
+            s3.create_bucket(**requests.create_bucket(ctx.config, name, with_tags=self._tagged_at_creation))
+        except Exception as exc:
+            # Tagging at creation needs s3:TagResource on top of s3:CreateBucket; a policy
+            # written for the older two-call way has only s3:PutBucketTagging.
+            if not self._tagged_at_creation or meaning(exc) is not Meaning.ACCESS_DENIED:
+                raise
+            self._tagged_at_creation = False
+            s3.create_bucket(**requests.create_bucket(ctx.config, name, with_tags=False))
         return name
 
     def tag(self, ctx: Context, detail: str) -> None:
+        if self._tagged_at_creation:
+            return
         ctx.client("s3").put_bucket_tagging(**requests.put_bucket_tagging(ctx.config, detail))
 
     def configure(self, ctx: Context, detail: str) -> None:
