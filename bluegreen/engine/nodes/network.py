@@ -192,10 +192,11 @@ class TargetGroupNode(ManagedResource[dict[str, Any]]):
 
     def immutable(self, ctx: Context, found: dict[str, Any]) -> State | None:
         wanted = self._wanted(ctx)
-        if found["Port"] != wanted["Port"] or found.get("VpcId") != wanted["VpcId"] or (
+        # .get: a target group someone else made may have no port at all (type lambda)
+        if found.get("Port") != wanted["Port"] or found.get("VpcId") != wanted["VpcId"] or (
                 found.get("TargetType") != "ip"):
             return conflict(
-                f"{self.title(ctx.config)} exists with port {found['Port']} / type {found.get('TargetType')} "
+                f"{self.title(ctx.config)} exists with port {found.get('Port')} / type {found.get('TargetType')} "
                 f"in {found.get('VpcId')}, but the config needs port {wanted['Port']} / ip in "
                 f"{wanted['VpcId']}; a target group cannot change those",
                 "run 'bluegreen destroy' first, or name new target groups in loadBalancer",
