@@ -307,6 +307,16 @@ def test_fuzzed_s3_and_rest_json_requests_are_never_a_500(sandbox) -> None:
     failures: list[tuple[object, ...]] = []
     choked: list[tuple[object, ...]] = []
     session = requests.Session()  # one kept-alive connection, as SDKs do
+    try:
+        _fuzz_rest(sandbox, rng, session, failures, choked)
+    finally:
+        session.close()
+    assert failures == []
+    assert choked == []
+
+
+def _fuzz_rest(sandbox, rng: random.Random, session: requests.Session,  # type: ignore[no-untyped-def]
+               failures: list[tuple[object, ...]], choked: list[tuple[object, ...]]) -> None:
     for _ in range(700):
         method = rng.choice(["GET", "PUT", "POST", "DELETE", "HEAD"])
         bucket = rng.choice(["fuzz-bucket", "fuzz-bucket", "no-such-bucket-x", "Bad_Name", "ab", ""])
@@ -348,5 +358,3 @@ def test_fuzzed_s3_and_rest_json_requests_are_never_a_500(sandbox) -> None:
             "Authorization": SIGV4.format(service=service), "Content-Type": "application/json"})
         if r.status_code >= 500:
             failures.append((service, path, body[:120], r.status_code, r.text[:200]))
-    assert failures == []
-    assert choked == []
