@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from . import statedir
+from .clock import MAX_TIME_SCALE
 from .server import DEFAULT_ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION, probe, start_sandbox
 
 
@@ -91,6 +92,13 @@ def _banner(handle: Any) -> str:
 @click.option(
     "--throttle-seed", default=None, type=int, help="Seed for choosing the throttled calls (reproducible runs)."
 )
+@click.option(
+    "--time-scale",
+    default=1.0,
+    type=click.FloatRange(min=0, min_open=True, max=MAX_TIME_SCALE),
+    show_default=True,
+    help="Run AWS's waits this many times faster (60: a minute of CodeDeploy waiting takes a second).",
+)
 @click.option("--parent-pid", default=None, type=int, hidden=True,
               help="Stop when this process ends (set by the wizard, which starts the sandbox as a child).")
 def sandbox_command(
@@ -102,6 +110,7 @@ def sandbox_command(
     region: str,
     throttle_rate: float,
     throttle_seed: int | None,
+    time_scale: float,
     parent_pid: int | None,
 ) -> None:
     """Run the local AWS region (moto + bluegreen's own services) until Ctrl-C.
@@ -124,6 +133,7 @@ def sandbox_command(
             region=region,
             throttle_rate=throttle_rate,
             throttle_seed=throttle_seed,
+            time_scale=time_scale,
         )
     except OSError as exc:
         if state_dir is not None and exc.filename is not None:  # a file of the state folder, not the port

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 
 from .clients import TEST_ACCESS_KEY, TEST_SECRET_KEY, MotoClients
+from .clock import Clock
 from .connection import IDLE_TIMEOUT, READ_TIMEOUT
 from .forward import InProcessMoto, MotoForwarder
 from .httpserver import StoppableServer
@@ -52,6 +53,7 @@ class SandboxHandle:
     pipeline_starts: list[Any] = field(default_factory=list)
     services: dict[str, Any] = field(default_factory=dict)
     seeder: RegionSeeder | None = None
+    clock: Clock = field(default_factory=Clock)
 
     @property
     def seeds(self) -> dict[str, SeedResult]:
@@ -127,6 +129,7 @@ def start_sandbox(
     throttle_seed: int | None = None,
     read_timeout: float = READ_TIMEOUT,
     idle_timeout: float = IDLE_TIMEOUT,
+    time_scale: float = 1.0,
 ) -> SandboxHandle:
     """Start the local AWS region in background threads and return its handle.
 
@@ -140,7 +143,8 @@ def start_sandbox(
     through ThreadedMotoServer's loopback port. ``read_timeout`` bounds how long a request's head
     may take to arrive and how long any read of its body may wait; ``idle_timeout`` how long a
     kept-alive connection may wait for its next request (seconds; see
-    :mod:`bluegreen.sandbox.connection`).
+    :mod:`bluegreen.sandbox.connection`). ``time_scale`` runs AWS's waits (CodeDeploy's minutes,
+    health-check intervals) that many times faster (:mod:`bluegreen.sandbox.clock`).
     """
     from moto.server import ThreadedMotoServer
 
@@ -213,6 +217,7 @@ def start_sandbox(
                 state_dir=state_path,
                 router=router,
                 clients=clients,
+                clock=Clock(time_scale),
             )
             _install_services(handle, stoppers)
             if seed:
@@ -322,7 +327,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     router.add("codedeploy", CodeDeployChecks(handle.clients))
     router.add("codedeploy", codedeploy)
 
-    pipelines = PipelineEngine(handle.account_id, handle.endpoint_url)
+    pipelines = PipelineEngine(handle.account_id, handle.endpoint_url, time_scale=handle.clock.time_scale)
     stoppers.append(pipelines.stop)
     handle.services["pipelines"] = pipelines
     bus.pipeline_start_hook = pipelines.on_event
