@@ -203,7 +203,8 @@ class Router:
             except OSError:  # the client ended the body early (or sent broken chunks)
                 req = classify(environ, b"")
                 raise AwsError(
-                    "IncompleteBody", "The request body ended before the length its headers declared."
+                    "IncompleteBody",
+                    "You did not provide the number of bytes specified by the Content-Length HTTP header.",
                 ) from None
             req = classify(environ, body)
             req.protocol = _protocol(req)  # REST-JSON services are told from their model

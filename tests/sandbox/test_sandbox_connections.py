@@ -221,6 +221,16 @@ def test_a_stalled_body_gets_request_timeout_and_the_connection_closes(sandbox) 
     assert not any(a.endswith("/slow-body-cluster") for a in clusters)
 
 
+def test_a_body_cut_short_is_incomplete_body(sandbox) -> None:
+    with raw(sandbox) as sock:
+        whole = request(f"{ECS}.CreateCluster", b'{"clusterName": "cut-short-cluster"}')
+        sock.sendall(whole[:-10])
+        sock.shutdown(socket.SHUT_WR)  # the client is done sending: the body ends 10 bytes early
+        status, headers, body = read_response(sock)
+        assert status == 400 and json.loads(body)["__type"] == "IncompleteBody"
+        assert headers["connection"] == "close"
+
+
 def test_an_idle_kept_connection_is_closed_after_the_idle_timeout(sandbox) -> None:
     with raw(sandbox) as sock:
         sock.sendall(b"GET /_bluegreen/health HTTP/1.1\r\nHost: sandbox\r\n\r\n")
