@@ -293,17 +293,20 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     from .services.tagging import Tagging
 
     router = handle.router
-    bus = EventBus(handle.clients, handle.account_id, handle.region)
+    bus = EventBus(handle.clients, handle.account_id, handle.region,
+                   clients_for=lambda r: MotoClients(handle.moto_endpoint_url, r, handle.account_id))
+    stoppers.append(bus.close)
     handle.event_log = bus.event_log
     handle.pipeline_starts = bus.pipeline_starts
     handle.services["events"] = bus
 
-    def on_reference(detail: dict[str, Any]) -> None:
+    def on_reference(detail: dict[str, Any], region: str) -> None:
         bus.emit(
             "aws.codecommit",
             "CodeCommit Repository State Change",
             detail,
-            [codecommit.arn(detail["repositoryName"])],
+            [codecommit.arn(detail["repositoryName"], region)],
+            region=region,
         )
 
     codecommit = CodeCommit(
@@ -339,6 +342,6 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
 
     tagging = Tagging(handle.account_id, handle.region)
     tagging.add_source(codedeploy.tags_by_arn)
-    tagging.add_source(lambda r: codecommit.tags_by_arn() if r == codecommit.region else {})
+    tagging.add_source(codecommit.tags_by_arn)
     handle.services["tagging"] = tagging
     router.add("tagging", tagging)

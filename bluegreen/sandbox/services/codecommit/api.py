@@ -31,7 +31,8 @@ _BRANCH_RE = re.compile(r"^[^\s~^:?*\[\\]{1,256}$")
 MAX_FILE_BYTES = 6 * 1024 * 1024
 MAX_COMMIT_BYTES = 7 * 1024 * 1024
 
-ReferenceHook = Callable[[dict[str, Any]], None]
+# (event detail, region of the repository): the sandbox turns it into an EventBridge event
+ReferenceHook = Callable[[dict[str, Any], str], None]
 
 
 
@@ -73,10 +74,12 @@ class CodeCommit(Handler):
         on_reference_change: ReferenceHook | None = None,
     ) -> None:
         self.account_id = account_id
-        self.region = region
+        self.region = region  # the sandbox's own: requests that name none are for it
         self.dir = state_dir / "codecommit" if state_dir is not None else None
         self.objects = ObjectStore(self.dir / "objects" if self.dir else None)
-        self.repos: dict[str, dict[str, Any]] = {}
+        # Repositories are regional, as on AWS: one name may exist in several regions.
+        self.by_region: dict[str, dict[str, dict[str, Any]]] = {}
+        self._current = region  # the region of the request being served (under self._lock)
         self.on_reference_change = on_reference_change
         self._lock = threading.RLock()
         self._load()
@@ -114,7 +117,13 @@ class CodeCommit(Handler):
             raise unknown_operation(req)
         params = Params(req.json_body())
         with self._lock:
+            self._current = req.region or self.region
             return json_response(req, op(params))
+
+    @property
+    def repos(self) -> dict[str, dict[str, Any]]:
+        """The repositories of the region being served."""
+        return self.by_region.setdefault(self._current, {})
 
     # --- persistence -------------------------------------------------------------------------
 
@@ -123,14 +132,19 @@ class CodeCommit(Handler):
             return
         path = self.dir / "repositories.json"
         if path.is_file():
-            self.repos = json.loads(path.read_text())
+            # "<region>/<name>": repository names cannot hold "/"; a bare name was saved by a
+            # sandbox that kept one region, its own
+            for key, repo in json.loads(path.read_text()).items():
+                region, _, name = key.rpartition("/")
+                self.by_region.setdefault(region or self.region, {})[name] = repo
 
     def _save(self) -> None:
         if self.dir is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / "repositories.json.tmp"
-        tmp.write_text(json.dumps(self.repos, indent=1, sort_keys=True))
+        flat = {f"{region}/{name}": repo for region, repos in self.by_region.items() for name, repo in repos.items()}
+        tmp.write_text(json.dumps(flat, indent=1, sort_keys=True))
         tmp.replace(self.dir / "repositories.json")
 
     # --- helpers -----------------------------------------------------------------------------
@@ -164,8 +178,8 @@ class CodeCommit(Handler):
             "repositoryName": repo["repositoryName"],
             "lastModifiedDate": repo["lastModifiedDate"],
             "creationDate": repo["creationDate"],
-            "cloneUrlHttp": f"https://git-codecommit.{self.region}.amazonaws.com/v1/repos/{repo['repositoryName']}",
-            "cloneUrlSsh": f"ssh://git-codecommit.{self.region}.amazonaws.com/v1/repos/{repo['repositoryName']}",
+            "cloneUrlHttp": f"https://git-codecommit.{self._current}.amazonaws.com/v1/repos/{repo['repositoryName']}",
+            "cloneUrlSsh": f"ssh://git-codecommit.{self._current}.amazonaws.com/v1/repos/{repo['repositoryName']}",
             "Arn": self.arn(repo["repositoryName"]),
         }
         if repo.get("repositoryDescription"):
@@ -174,8 +188,8 @@ class CodeCommit(Handler):
             meta["defaultBranch"] = repo["defaultBranch"]
         return meta
 
-    def arn(self, name: str) -> str:
-        return f"arn:aws:codecommit:{self.region}:{self.account_id}:{name}"
+    def arn(self, name: str, region: str | None = None) -> str:
+        return f"arn:aws:codecommit:{region or self._current}:{self.account_id}:{name}"
 
     def _branch_name(self, p: Params, key: str = "branchName") -> str:
         name = p.required_text(key, "BranchNameRequiredException", "A branch name is required, but was not specified.")
@@ -371,10 +385,11 @@ class CodeCommit(Handler):
         p.text("nextToken")
         return {"tags": dict(repo.get("tags", {}))}
 
-    def tags_by_arn(self) -> dict[str, dict[str, str]]:
-        """Every repository's ARN and tags (for the Resource Groups Tagging API)."""
+    def tags_by_arn(self, region: str) -> dict[str, dict[str, str]]:
+        """Every repository's ARN and tags in `region` (for the Resource Groups Tagging API)."""
         with self._lock:
-            return {self.arn(name): dict(r.get("tags", {})) for name, r in self.repos.items()}
+            return {self.arn(name, region): dict(r.get("tags", {}))
+                    for name, r in self.by_region.get(region, {}).items()}
 
     # --- branches ----------------------------------------------------------------------------
 
@@ -448,7 +463,7 @@ class CodeCommit(Handler):
         if old is not None:
             detail["oldCommitId"] = old
         try:
-            self.on_reference_change(detail)
+            self.on_reference_change(detail, self._current)
         except Exception:  # an event consumer never fails the API call
             import logging
 

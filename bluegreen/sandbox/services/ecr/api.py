@@ -69,8 +69,9 @@ class MotoEcrGate:
                 raise
         self.emit_push(name, manifest.digest, tag, manifest.media_type)
 
-    def emit_push(self, name: str, digest: str, tag: str | None, media_type: str) -> None:
-        """The ``ECR Image Action`` PUSH event, for a ``docker push`` and an API ``PutImage`` alike."""
+    def emit_push(self, name: str, digest: str, tag: str | None, media_type: str, region: str | None = None) -> None:
+        """The ``ECR Image Action`` PUSH event, for a ``docker push`` and an API ``PutImage`` alike
+        (in the region of the API call; a ``docker push`` is the sandbox's own region's)."""
         detail: dict[str, Any] = {
             "result": "SUCCESS",
             "repository-name": name,
@@ -81,7 +82,7 @@ class MotoEcrGate:
             detail["image-tag"] = tag
         if media_type:
             detail["manifest-media-type"] = media_type
-        self.bus.emit("aws.ecr", "ECR Image Action", detail, [])
+        self.bus.emit("aws.ecr", "ECR Image Action", detail, [], region=region)
 
     def find_manifest(self, name: str, ref: str) -> StoredManifest | None:
         image_id = {"imageDigest": ref} if ref.startswith("sha256:") else {"imageTag": ref}
@@ -273,10 +274,10 @@ class EcrHandler(Handler):
         if req.operation == "DescribeImages" and resp.status == 200:
             body = self._sizes(body)
         if req.operation == "PutImage" and resp.status == 200 and self.gate is not None:
-            self._api_push(body)
+            self._api_push(body, req.region)
         return resp if body is resp.body else with_body(resp, body)
 
-    def _api_push(self, body: bytes) -> None:
+    def _api_push(self, body: bytes, region: str | None) -> None:
         """An image put through the ECR API is a push too: the same event as ``docker push``."""
         try:
             image = json.loads(body)["image"]
@@ -286,7 +287,8 @@ class EcrHandler(Handler):
             return
         image_id = image.get("imageId", {})
         self.gate.emit_push(  # type: ignore[union-attr]
-            image.get("repositoryName", ""), image_id.get("imageDigest", ""), image_id.get("imageTag"), media_type
+            image.get("repositoryName", ""), image_id.get("imageDigest", ""), image_id.get("imageTag"), media_type,
+            region,
         )
 
     def _sizes(self, body: bytes) -> bytes:

@@ -55,7 +55,11 @@ class EventBus:
     emitted: list[dict[str, Any]] = field(default_factory=list)
     pipeline_starts: list[PipelineStartRequest] = field(default_factory=list)
     pipeline_start_hook: Callable[[PipelineStartRequest], None] | None = None
+    # moto clients of another region (rules are regional: an event is matched against the
+    # rules of its own region only)
+    clients_for: Callable[[str], MotoClients] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _regional: dict[str, MotoClients] = field(default_factory=dict, repr=False)
 
     def emit(
         self,
@@ -63,6 +67,7 @@ class EventBus:
         detail_type: str,
         detail: dict[str, Any],
         resources: list[str] | None = None,
+        region: str | None = None,
     ) -> dict[str, Any]:
         event = {
             "version": "0",
@@ -71,7 +76,7 @@ class EventBus:
             "source": source,
             "account": self.account_id,
             "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self.region,
+            "region": region or self.region,
             "resources": list(resources or []),
             "detail": detail,
         }
@@ -83,8 +88,23 @@ class EventBus:
             log.exception("event delivery failed")
         return event
 
-    def _rules(self) -> list[dict[str, Any]]:
-        events = self.clients.get("events")
+    def _events_client(self, region: str) -> Any:
+        if region == self.region or self.clients_for is None:
+            return self.clients.get("events")
+        with self._lock:
+            clients = self._regional.get(region)
+            if clients is None:
+                clients = self._regional[region] = self.clients_for(region)
+        return clients.get("events")
+
+    def close(self) -> None:
+        with self._lock:
+            regional, self._regional = list(self._regional.values()), {}
+        for clients in regional:
+            clients.close()
+
+    def _rules(self, region: str) -> list[dict[str, Any]]:
+        events = self._events_client(region)
         rules: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"EventBusName": "default"}
         while True:
@@ -94,8 +114,8 @@ class EventBus:
                 return rules
             kwargs["NextToken"] = page["NextToken"]
 
-    def _targets(self, rule: str) -> list[dict[str, Any]]:
-        events = self.clients.get("events")
+    def _targets(self, rule: str, region: str) -> list[dict[str, Any]]:
+        events = self._events_client(region)
         targets: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"Rule": rule, "EventBusName": "default"}
         while True:
@@ -106,7 +126,8 @@ class EventBus:
             kwargs["NextToken"] = page["NextToken"]
 
     def _deliver(self, event: dict[str, Any]) -> None:
-        for rule in self._rules():
+        region = str(event["region"])
+        for rule in self._rules(region):
             if rule.get("State") != "ENABLED" or not rule.get("EventPattern"):
                 continue
             try:
@@ -116,7 +137,7 @@ class EventBus:
                 continue
             if not hit:
                 continue
-            for target in self._targets(rule["Name"]):
+            for target in self._targets(rule["Name"], region):
                 matched = MatchedTarget(
                     event=event,
                     rule_name=rule["Name"],
