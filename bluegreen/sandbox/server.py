@@ -315,7 +315,9 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.services["codecommit"] = codecommit
     router.add("codecommit", codecommit)
 
-    gate = MotoEcrGate(handle.clients, bus)
+    gate = MotoEcrGate(handle.clients, bus,
+                       clients_for=lambda r: MotoClients(handle.moto_endpoint_url, r, handle.account_id))
+    stoppers.append(gate.close)
     registry = Registry(handle.state_dir / "registry", gate, handle.registry_host, handle.account_id)
     stoppers.append(registry.close)
     handle.services["registry"] = registry

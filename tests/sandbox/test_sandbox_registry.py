@@ -269,3 +269,30 @@ def test_repository_uris_point_at_the_local_registry_in_every_region(sandbox) ->
         assert created == f"{sandbox.registry_host}/anywhere-{region}"
         listed = ecr.describe_repositories(repositoryNames=[f"anywhere-{region}"])["repositories"][0]
         assert listed["repositoryUri"].startswith("127.0.0.1:")
+
+
+def test_a_push_to_a_repository_of_another_region_lands_there(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """The registry host names no region: the repository is found in the region that has it,
+    the image is that region's, and so is the push event its rules see."""
+    region = "us-west-1"
+    ecr = sandbox.client("ecr", region_name=region)
+    ecr.create_repository(repositoryName="elsewhere")
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    with requests.Session() as s:
+        s.headers["Authorization"] = f"Basic {token}"
+        base = f"http://{sandbox.registry_host}/v2/elsewhere"
+        config = b'{"architecture":"amd64","os":"linux"}'
+        assert s.post(f"{base}/blobs/uploads/?digest={_digest(config)}", data=config, timeout=10).status_code == 201
+        manifest = _manifest(config, [])
+        ctype = {"Content-Type": "application/vnd.docker.distribution.manifest.v2+json"}
+        r = s.put(f"{base}/manifests/v2", data=manifest, headers=ctype, timeout=10)
+        assert r.status_code == 201, r.text
+        assert s.get(f"{base}/manifests/v2", timeout=10).content == manifest
+    images = ecr.describe_images(repositoryName="elsewhere")["imageDetails"]
+    assert [i["imageTags"] for i in images] == [["v2"]]
+    pushes = [e for e in sandbox.events.emitted
+              if e["source"] == "aws.ecr" and e["detail"]["repository-name"] == "elsewhere"]
+    assert [e["region"] for e in pushes] == [region]
+    home = sandbox.client("ecr")  # the sandbox's own region has no such repository
+    with pytest.raises(home.exceptions.RepositoryNotFoundException):
+        home.describe_images(repositoryName="elsewhere")

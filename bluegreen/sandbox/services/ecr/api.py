@@ -17,7 +17,9 @@ import base64
 import binascii
 import json
 import re
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -31,19 +33,63 @@ from .registry import Registry, RegistryError, StoredManifest
 TOKEN_LIFETIME_S = 12 * 3600
 
 
+def _ecr_regions(account_id: str) -> list[str]:
+    """The regions where moto's ECR has state for the account (repositories made there)."""
+    from moto.ecr.models import ecr_backends
+
+    try:
+        return [region for region, backend in ecr_backends[account_id].items() if backend.repositories]
+    except Exception:  # moto's layout changed: the sandbox's own region still works
+        return []
+
+
 class MotoEcrGate:
-    def __init__(self, clients: MotoClients, bus: EventBus) -> None:
+    """The registry's way into moto's ECR. The registry host carries no region (on AWS each
+    region has its own), so a repository name is looked up in the sandbox's region first, then
+    in any other region that has it: a stack in another region pushes to the same host."""
+
+    def __init__(self, clients: MotoClients, bus: EventBus,
+                 clients_for: Callable[[str], MotoClients] | None = None) -> None:
         self.clients = clients
         self.bus = bus
+        self.clients_for = clients_for
+        self._regional: dict[str, MotoClients] = {}
+        self._lock = threading.Lock()
+
+    def region_of(self, name: str) -> str | None:
+        """The region whose ECR holds repository `name` (the sandbox's own first), or None."""
+        others = sorted(r for r in _ecr_regions(self.clients.account_id) if r != self.clients.region)
+        regions = [self.clients.region, *others]
+        for region in regions:
+            try:
+                self._ecr(region).describe_repositories(repositoryNames=[name])
+                return region
+            except ClientError as exc:
+                if error_code(exc) != "RepositoryNotFoundException":
+                    raise
+        return None
+
+    def _ecr(self, region: str) -> Any:
+        if region == self.clients.region or self.clients_for is None:
+            return self.clients.get("ecr")
+        with self._lock:
+            clients = self._regional.get(region)
+            if clients is None:
+                clients = self._regional[region] = self.clients_for(region)
+        return clients.get("ecr")
+
+    def _repository_ecr(self, name: str) -> tuple[Any, str]:
+        region = self.region_of(name) or self.clients.region
+        return self._ecr(region), region
+
+    def close(self) -> None:
+        with self._lock:
+            regional, self._regional = list(self._regional.values()), {}
+        for clients in regional:
+            clients.close()
 
     def repository_exists(self, name: str) -> bool:
-        try:
-            self.clients.get("ecr").describe_repositories(repositoryNames=[name])
-        except ClientError as exc:
-            if error_code(exc) == "RepositoryNotFoundException":
-                return False
-            raise
-        return True
+        return self.region_of(name) is not None
 
     def image_pushed(self, name: str, manifest: StoredManifest, tag: str | None) -> None:
         kwargs: dict[str, Any] = {
@@ -55,7 +101,8 @@ class MotoEcrGate:
         if tag is not None:
             kwargs["imageTag"] = tag
         try:
-            self.clients.get("ecr").put_image(**kwargs)
+            ecr, region = self._repository_ecr(name)
+            ecr.put_image(**kwargs)
         except ClientError as exc:
             code = error_code(exc)
             if code == "ImageTagAlreadyExistsException":
@@ -67,7 +114,7 @@ class MotoEcrGate:
                 ) from exc
             if code != "ImageAlreadyExistsException":
                 raise
-        self.emit_push(name, manifest.digest, tag, manifest.media_type)
+        self.emit_push(name, manifest.digest, tag, manifest.media_type, region)
 
     def emit_push(self, name: str, digest: str, tag: str | None, media_type: str, region: str | None = None) -> None:
         """The ``ECR Image Action`` PUSH event, for a ``docker push`` and an API ``PutImage`` alike
@@ -87,7 +134,7 @@ class MotoEcrGate:
     def find_manifest(self, name: str, ref: str) -> StoredManifest | None:
         image_id = {"imageDigest": ref} if ref.startswith("sha256:") else {"imageTag": ref}
         try:
-            images = self.clients.get("ecr").batch_get_image(repositoryName=name, imageIds=[image_id])[
+            images = self._repository_ecr(name)[0].batch_get_image(repositoryName=name, imageIds=[image_id])[
                 "images"
             ]
         except ClientError:
