@@ -1,12 +1,12 @@
-"""The IAM policy evaluator (bluegreen.aws.iam.evaluate): decision order, Action/NotAction,
+"""The IAM policy evaluator (bluegreen.policy.evaluate): decision order, Action/NotAction,
 Resource/NotResource, wildcards, condition operators, principals, and what it refuses."""
 
 from __future__ import annotations
 
 import pytest
 
-from bluegreen.aws.iam.evaluate import Policy, UnsupportedPolicy, evaluate
-from bluegreen.aws.iam.managed import managed_policy, pinned_arns
+from bluegreen.policy.evaluate import Policy, UnsupportedPolicy, evaluate
+from bluegreen.policy.managed import managed_policy, pinned_arns
 
 BUCKET = "arn:aws:s3:::shop-artifacts"
 
