@@ -112,38 +112,19 @@ def put_role_policy(role: iam.RoleSpec) -> Request | None:
     }
 
 
-def create_bucket(config: Config, bucket: str, with_tags: bool | None = None) -> Request:
-    """CreateBucket, with the stack tag in the call where the installed botocore knows
-    `CreateBucketConfiguration.Tags` (S3 tags general purpose buckets at creation since
-    2025; docs/aws-facts.md), so that no crash can leave the bucket untagged."""
+def create_bucket(config: Config, bucket: str, with_tags: bool = True) -> Request:
+    """CreateBucket, with the stack tag in the call (`CreateBucketConfiguration.Tags`: S3 tags
+    general purpose buckets at creation; docs/aws-facts.md section 6), so that no crash can leave
+    the bucket untagged. `with_tags=False` is the older two-call way (then PutBucketTagging)."""
     request: Request = {"Bucket": bucket}
     configuration: dict[str, Any] = {}
     if config.region != "us-east-1":  # us-east-1 refuses an explicit LocationConstraint
         configuration["LocationConstraint"] = config.region
-    if bucket_tags_at_creation() if with_tags is None else with_tags:
+    if with_tags:
         configuration["Tags"] = tags_kv(config)
     if configuration:
         request["CreateBucketConfiguration"] = configuration
     return request
-
-
-def bucket_tags_at_creation() -> bool:
-    """Whether this botocore's S3 model lets CreateBucket carry tags (older ones refuse the
-    member before anything is sent)."""
-    return _create_bucket_members() >= {"Tags"}
-
-
-_CREATE_BUCKET_MEMBERS: frozenset[str] | None = None
-
-
-def _create_bucket_members() -> frozenset[str]:
-    global _CREATE_BUCKET_MEMBERS
-    if _CREATE_BUCKET_MEMBERS is None:
-        import botocore.session
-
-        shape = botocore.session.get_session().get_service_model("s3").operation_model("CreateBucket").input_shape
-        _CREATE_BUCKET_MEMBERS = frozenset(shape.members["CreateBucketConfiguration"].members)
-    return _CREATE_BUCKET_MEMBERS
 
 
 def put_bucket_tagging(config: Config, bucket: str) -> Request:

@@ -9,10 +9,8 @@ balancer URL gets an HTTP GET and the screen ends on a summary with a Done butto
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from rich.markup import escape
 from rich.text import Text
@@ -24,15 +22,12 @@ from textual.message import Message
 from textual.widgets import Button, Static
 from textual.worker import get_current_worker
 
+from bluegreen.aws.probe import probe
 from bluegreen.engine.runner import RunResult
 from bluegreen.engine.stack import Outputs
 from bluegreen.errors import Failed
 from screens.base import StepScreen
 from screens.widgets.resource_tree import ResourceTree
-
-CHECK_TIMEOUT = 3.0  # seconds: the GET must never hold the screen up for long
-SANDBOX_LB = ("not reachable yet: the sandbox's load balancer data plane arrives with the pipeline "
-              "engine (its name {host} exists only inside the sandbox: no request sent)")
 
 
 class ApplyFinished(Message):
@@ -48,42 +43,6 @@ class LbChecked(Message):
     def __init__(self, url: str, ok: bool, text: str) -> None:
         super().__init__()
         self.url, self.ok, self.text = url, ok, text
-
-
-def check_url(url: str, sandbox: bool, timeout: float = CHECK_TIMEOUT) -> tuple[bool, str]:
-    """GET `url` (blocking; run it in a thread). Returns (answered 2xx/3xx, what happened).
-
-    Against the sandbox only loopback addresses are real: its load balancer DNS names are
-    made up, and resolving one would send the name to a public resolver."""
-    import urllib.error
-    import urllib.request
-
-    host = urlsplit(url).hostname or ""
-    try:
-        loopback = ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        loopback = host == "localhost"
-    if sandbox and not loopback:
-        return False, SANDBOX_LB.format(host=host)
-    # No proxy: a corporate proxy would answer for the load balancer (or refuse loopback).
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(urllib.request.Request(url, method="GET"), timeout=timeout) as answer:
-            body = answer.read(400).decode("utf-8", "replace")
-            return True, f"HTTP {answer.status}: {_excerpt(body)}"
-    except urllib.error.HTTPError as exc:
-        body = exc.read(400).decode("utf-8", "replace") if exc.fp else ""
-        return False, f"HTTP {exc.code} {exc.reason}: {_excerpt(body)}"
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        hint = "" if sandbox else (" (a new load balancer takes a few minutes before its name resolves and its "
-                                   "targets pass health checks: check again shortly)")
-        return False, f"not reachable: {reason}{hint}"
-
-
-def _excerpt(body: str) -> str:
-    flat = " ".join(body.split())
-    return (flat[:100] + "…") if len(flat) > 100 else (flat or "(empty body)")
 
 
 class ProvisionScreen(StepScreen):
@@ -257,8 +216,8 @@ class ProvisionScreen(StepScreen):
 
     @work(thread=True, exclusive=True, group="lb-check")
     def check_lb(self, url: str, sandbox: bool) -> None:
-        ok, text = check_url(url, sandbox)
-        self.post_message(LbChecked(url, ok, text))
+        answer = probe(url, sandbox)
+        self.post_message(LbChecked(url, answer.ok, answer.text))
 
     def on_lb_checked(self, message: LbChecked) -> None:
         if message.url == self.lb_url:

@@ -148,6 +148,10 @@ def apply(config_file: Path, sandbox: bool, profile: str | None, region: str | N
         if result.outputs is not None and not as_json:
             out = result.outputs
             click.echo(f"load balancer: {out.production_url} (test: {out.test_url})")
+            if out.production_url:
+                from bluegreen.aws.probe import probe
+
+                click.echo(f"  GET {out.production_url}: {probe(out.production_url, made.is_sandbox).text}")
             push = made.command_hint(f"bluegreen push -f {config_file}")
             click.echo(f"pipeline: {out.pipeline}; a push of {out.watched_image} deploys ({push})")
     sys.exit(0 if result.ok else EXIT_FAILED)

@@ -4,6 +4,7 @@ it is (and left alone by destroy); buckets must be the stack's own."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from bluegreen.aws.errors import Meaning, is_not_found, meaning
@@ -16,6 +17,16 @@ from renderers import requests
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
     from bluegreen.model.config import Config
+
+
+@cache
+def bucket_tags_at_creation() -> bool:
+    """Whether the installed botocore's S3 model lets CreateBucket carry tags (an older one
+    refuses the member before anything is sent; then the bucket is tagged in a second call)."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("s3").operation_model("CreateBucket").input_shape
+    return "Tags" in shape.members["CreateBucketConfiguration"].members
 
 
 class _Taken(Exception):
@@ -98,7 +109,7 @@ class BucketNode(ManagedResource[str]):
     def create_resource(self, ctx: Context) -> str:
         name = self.name(ctx.config)
         s3 = ctx.client("s3")
-        self._tagged_at_creation = requests.bucket_tags_at_creation()
+        self._tagged_at_creation = bucket_tags_at_creation()
         try:
             s3.create_bucket(**requests.create_bucket(ctx.config, name, with_tags=self._tagged_at_creation))
         except Exception as exc:
