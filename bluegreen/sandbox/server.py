@@ -289,6 +289,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     from .services.ecs import EcsChecks, EcsRealism
     from .services.elbv2 import Elbv2Realism
     from .services.events import EventBus
+    from .services.iam import IamChecks
     from .services.s3 import S3Realism
     from .services.tagging import Tagging
 
@@ -341,6 +342,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     router.add("ec2", Ec2Realism(handle.account_id, handle.region))
     router.add("elasticloadbalancing", Elbv2Realism(handle.account_id, handle.region))
     router.add("s3", S3Realism(handle.account_id, handle.region))
+    router.add("iam", IamChecks())
 
     tagging = Tagging(handle.account_id, handle.region)
     tagging.add_source(codedeploy.tags_by_arn)

@@ -461,3 +461,17 @@ def test_a_bucket_tagged_at_creation_keeps_its_tags(sandbox, region) -> None:
                      {"CreateBucketConfiguration": {"LocationConstraint": region}}))
     with pytest.raises(s3.exceptions.ClientError, match="NoSuchTagSet"):
         s3.get_bucket_tagging(Bucket=f"{name}-bare")
+
+
+@pytest.mark.parametrize("document", ["not json", "[1, 2]", '{"Version": "2012-10-17"'])
+def test_a_policy_that_is_not_a_json_object_is_malformed(sandbox, document) -> None:
+    iam = sandbox.client("iam")
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException, match="invalid Json"):
+        iam.create_role(RoleName="malformed-trust", AssumeRolePolicyDocument=document)
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_role(RoleName="malformed-trust")  # nothing was stored
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    iam.create_role(RoleName=f"wellformed-{len(document)}", AssumeRolePolicyDocument=trust)
+    with pytest.raises(iam.exceptions.MalformedPolicyDocumentException, match="Syntax errors in policy"):
+        iam.put_role_policy(RoleName=f"wellformed-{len(document)}", PolicyName="p", PolicyDocument=document)
