@@ -4,9 +4,9 @@ The target is either AWS (the standard credential chain, or a profile) or the lo
 sandbox. For the sandbox the policy is the same everywhere:
 
 1. the endpoint is `BLUEGREEN_SANDBOX_URL`, else http://127.0.0.1:4599;
-2. a bluegreen sandbox already answering there is used, if it serves the stack's region
-   (its CodeCommit, event bus and seeds live in one region; a stack elsewhere would half
-   work, so another region is bad input naming both and the fix);
+2. a bluegreen sandbox already answering there is used, whatever the stack's region (one
+   sandbox serves every region, as AWS does; the one it was started with only names its
+   default);
 3. else one is started there, for as long as the connection lives: in this process for
    a CLI command, in a child process for the wizard (in-process, the registry's request
    handling would stall the screen);
@@ -94,17 +94,11 @@ def connect(sandbox: bool, region: str, profile: str | None = None, concurrency:
     if not sandbox:
         session = AwsSession(Target(profile=profile, region=region), concurrency=concurrency)
         return Connection(session, f"AWS profile {profile or 'default'}")
-    from bluegreen.sandbox.server import sandbox_region
+    from bluegreen.sandbox.server import probe
 
     url = sandbox_url()
     host, port = _host_port(url)  # checked before anything is sent: loopback only
-    served = sandbox_region(url)  # None: no bluegreen sandbox answers there
-    if served is not None:
-        if served != region:
-            raise BadInput(
-                f"the sandbox at {url} serves region {served}, but the stack's region is {region}",
-                f"set 'region: {served}' in the config, or stop that sandbox and start one with "
-                f"'bluegreen sandbox --region {region}'")
+    if probe(url):
         say(f"using the sandbox at {url}")
         return _sandbox_connection(url, region, concurrency, started=False)
     note = ""

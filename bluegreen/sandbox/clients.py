@@ -21,6 +21,7 @@ class MotoClients:
         # in this process (boto3.client(...)) do not parse the same models again.
         self._session = boto3._get_default_session()
         self._clients: dict[str, Any] = {}
+        self._regions: dict[str, MotoClients] = {}
         self._lock = threading.Lock()
         self._config = Config(retries={"max_attempts": 1, "mode": "standard"})
 
@@ -43,8 +44,22 @@ class MotoClients:
                 self._clients[name] = client
             return client
 
+    def for_region(self, region: str | None) -> MotoClients:
+        """Clients of another region (the same account and moto): a request's checks read the
+        region the request is for, which need not be the sandbox's own."""
+        if not region or region == self.region:
+            return self
+        with self._lock:
+            regional = self._regions.get(region)
+            if regional is None:
+                regional = self._regions[region] = MotoClients(self.endpoint_url, region, self.account_id)
+            return regional
+
     def close(self) -> None:
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
+            regions, self._regions = list(self._regions.values()), {}
         for c in clients:
             c.close()
+        for r in regions:
+            r.close()

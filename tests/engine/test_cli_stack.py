@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from support.engine import put_tiny_image, session_for, stack_config
 
+from bluegreen.aws.session import AwsSession, Target
 from bluegreen.engine.leftovers import leftovers
 from bluegreen.model.configfile import dump_text
 from tui.cli import main
@@ -56,12 +57,23 @@ def test_plan_apply_plan_destroy_from_the_command_line(sandbox: Any, config_file
     assert again.exit_code == 0, again.output
 
 
-def test_a_sandbox_serving_another_region_is_bad_input(sandbox: Any, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stack_in_another_region_than_the_sandboxs_own_is_whole(sandbox: Any, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One sandbox serves every region, as AWS does: a stack in eu-west-1 against a sandbox
+    started in another region applies completely, plans in sync and is destroyed."""
+    region = "eu-west-1"
+    assert sandbox.region != region
     monkeypatch.setenv("BLUEGREEN_SANDBOX_URL", sandbox.endpoint_url)
+    elsewhere = AwsSession(Target(endpoint_url=sandbox.endpoint_url, region=region))
+    put_tiny_image(elsewhere)
     path = tmp_path / "elsewhere.yaml"
-    path.write_text("name: elsewhere\nregion: eu-west-1\n")
-    result = run("plan", "-f", str(path), "--sandbox")
-    assert result.exit_code == 2, result.output
-    assert f"serves region {sandbox.region}" in result.output
-    assert "bluegreen sandbox --region eu-west-1" in result.output
+    path.write_text(f"name: elsewhere\nregion: {region}\nimage: {{repository: shared-app, tag: latest}}\n"
+                    "task: {containerName: sample-website, containerPort: 80}\n")
+    applied = run("apply", "-f", str(path), "--sandbox", "--yes")
+    assert applied.exit_code == 0, applied.output
+    plan = json.loads(run("plan", "-f", str(path), "--sandbox", "--json").output)
+    assert {row["action"] for row in plan} == {"in_sync"}, plan
+    repo = elsewhere.client("codecommit").get_repository(repositoryName="elsewhere")["repositoryMetadata"]
+    assert repo["Arn"].startswith(f"arn:aws:codecommit:{region}:")
+    assert run("destroy", "-f", str(path), "--sandbox", "--yes").exit_code == 0
+    assert leftovers(elsewhere, "elsewhere") == []

@@ -144,7 +144,7 @@ class CodeDeployChecks(Handler):
         pairs = info.get("targetGroupPairInfoList") if isinstance(info, dict) else None
         if not isinstance(pairs, list):
             return None
-        elbv2 = self.clients.get("elbv2")
+        elbv2 = self.clients.for_region(req.region).get("elbv2")  # the stack's region, any of them
         for pair in pairs:
             if not isinstance(pair, dict):
                 continue

@@ -53,7 +53,7 @@ class CodePipelineChecks(Handler):
         for stage in pipeline.get("stages") or []:
             for action in (stage.get("actions") or []) if isinstance(stage, dict) else []:
                 if isinstance(action, dict):
-                    self._check_action(action)
+                    self._check_action(action, req.region)
         return None
 
     def _check_role(self, role_arn: str) -> None:
@@ -75,7 +75,7 @@ class CodePipelineChecks(Handler):
         ):
             raise denied
 
-    def _check_action(self, action: dict[str, Any]) -> None:
+    def _check_action(self, action: dict[str, Any], region: str | None) -> None:
         type_id = action.get("actionTypeId") or {}
         if not isinstance(type_id, dict):
             return
@@ -86,7 +86,7 @@ class CodePipelineChecks(Handler):
         if not isinstance(repo, str):
             return
         try:
-            self.clients.get("ecr").describe_repositories(repositoryNames=[repo])
+            self.clients.for_region(region).get("ecr").describe_repositories(repositoryNames=[repo])
         except ClientError as exc:
             if error_code(exc) != "RepositoryNotFoundException":
                 raise

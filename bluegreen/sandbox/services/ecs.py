@@ -21,11 +21,9 @@ from __future__ import annotations
 import json
 import logging
 
-from botocore.exceptions import ClientError
-
 from ..clients import MotoClients
 from ..wire import AwsError, AwsRequest, Response
-from .common import BackendHandler, Handler, error_code, json_body_or_none, with_body
+from .common import BackendHandler, Handler, json_body_or_none, moto_backend, with_body
 
 log = logging.getLogger("bluegreen.sandbox.realism")
 
@@ -45,18 +43,19 @@ class EcsChecks(Handler):
         lbs = body.get("loadBalancers")
         if not isinstance(lbs, list):
             return None
-        elbv2 = self.clients.get("elbv2")
+        # The request's region (a stack may live in any region of the sandbox), read from
+        # moto's state: the sandbox's own clients talk to its start region only.
+        region = req.region or self.clients.region
+        try:
+            target_groups = moto_backend("elbv2", self.clients.account_id, region).target_groups
+        except KeyError:
+            target_groups = {}
         for lb in lbs:
             arn = lb.get("targetGroupArn") if isinstance(lb, dict) else None
             if not isinstance(arn, str) or not arn:
                 continue
-            try:
-                groups = elbv2.describe_target_groups(TargetGroupArns=[arn])["TargetGroups"]
-            except ClientError as exc:
-                if error_code(exc) in ("TargetGroupNotFound", "ValidationError"):
-                    groups = []
-                else:
-                    raise
+            group = target_groups.get(arn)
+            groups = [{"LoadBalancerArns": list(group.load_balancer_arns)}] if group is not None else []
             if not groups:
                 raise AwsError(
                     "InvalidParameterException",
