@@ -232,6 +232,7 @@ def start_sandbox(
             stoppers.append(server.stop)
             # stopped before the server (stoppers run last first): its workers call the server
             stoppers.append(handle.services["pipelines"].stop)
+            stoppers.append(handle.services["deployments"].stop)
         except BaseException:
             unwind()
             raise
@@ -280,9 +281,12 @@ def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     """Each service's handlers on the router, in the order they run for a request: checks before
     the service's own operations, corrections of moto's answers last."""
+    from .deploy import DeploymentEngine
+    from .deploy.frontdoor import FrontDoorApi
     from .pipeline import PipelineEngine
     from .services.codecommit import CodeCommit
     from .services.codedeploy import CodeDeploy, CodeDeployChecks
+    from .services.codedeploy_deployments import CodeDeployDeployments
     from .services.codepipeline import CodePipelineChecks, CodePipelineExecutions
     from .services.ec2 import Ec2Realism
     from .services.ecr import EcrHandler, MotoEcrGate, Registry
@@ -332,6 +336,16 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.services["codedeploy"] = codedeploy
     router.add("codedeploy", CodeDeployChecks(handle.clients))
     router.add("codedeploy", codedeploy)
+    # Deployments run in the deployment engine, on the ECS engine's task sets (looked up when a
+    # deployment needs them) and the load balancer's public API; stopped before the HTTP server.
+    deploy_api = FrontDoorApi(handle.endpoint_url)
+    stoppers.append(deploy_api.close)
+    deployments = DeploymentEngine(
+        handle.account_id, deploy_api, clock=handle.clock, task_sets=lambda: handle.services.get("ecs")
+    )
+    handle.services["deployments"] = deployments
+    codedeploy.deployments = deployments
+    router.add("codedeploy", CodeDeployDeployments(handle.account_id, handle.region, codedeploy, deployments))
 
     pipelines = PipelineEngine(handle.account_id, handle.endpoint_url, time_scale=handle.clock.time_scale)
     stoppers.append(pipelines.stop)

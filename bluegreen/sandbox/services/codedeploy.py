@@ -14,7 +14,11 @@ account and region, the objects ``create_application``/``create_deployment_group
   (``Create``/``Get``/``Delete``/``ListDeploymentConfigs``; ECS ``TimeBasedCanary`` and
   ``TimeBasedLinear``), checked where a group names one;
 - ``TagResource``/``UntagResource``/``ListTagsForResource`` with the errors AWS gives for a bad or
-  unknown ARN (moto tags any string).
+  unknown ARN (moto tags any string);
+- once the group has deployments (the deployment engine, :attr:`CodeDeploy.deployments`),
+  ``lastAttemptedDeployment``, ``lastSuccessfulDeployment`` and ``targetRevision``.
+
+Deployments themselves are answered by :mod:`.codedeploy_deployments`.
 
 :class:`CodeDeployChecks` refuses, before moto sees it, a ``CreateDeploymentGroup`` or
 ``UpdateDeploymentGroup`` naming target groups or listeners that do not exist
@@ -207,8 +211,10 @@ class CodeDeploy(BackendHandler):
             "UntagResource": self.untag_resource,
             "ListTagsForResource": self.list_tags_for_resource,
             "CreateDeploymentGroup": self.check_create_deployment_group,
-            "CreateDeployment": self.check_create_deployment,
         }
+        # The deployment engine (bluegreen.sandbox.deploy), when installed: GetDeploymentGroup
+        # shows the group's last attempted and successful deployments from it.
+        self.deployments: Any = None
 
     # --- router protocol ---------------------------------------------------------------------
 
@@ -376,7 +382,7 @@ class CodeDeploy(BackendHandler):
             raise AwsError("BatchLimitExceededException", "The maximum number of names or IDs allowed for this request (100) was exceeded.")
         self._app(region, app_name)
         groups = self.backend(region).deployment_groups.get(app_name, {})
-        found = [group_info(groups[n]) for n in names if n in groups]
+        found = [self._with_history(region, group_info(groups[n])) for n in names if n in groups]
         missing = [n for n in names if n not in groups]
         out: dict[str, Any] = {"deploymentGroupsInfo": found}
         if missing:
@@ -390,17 +396,29 @@ class CodeDeploy(BackendHandler):
         group = self.backend(region).deployment_groups.get(app_name, {}).get(name)
         if group is None:
             raise _group_missing(name)
-        return {"deploymentGroupInfo": group_info(group)}
+        return {"deploymentGroupInfo": self._with_history(region, group_info(group))}
+
+    def _with_history(self, region: str, info: dict[str, Any]) -> dict[str, Any]:
+        """``info`` with the deployment fields AWS shows once the group has deployments:
+        ``lastAttemptedDeployment``, ``lastSuccessfulDeployment``, ``targetRevision``."""
+        if self.deployments is None:
+            return info
+        from ..deploy.api import last_deployment
+
+        attempted, succeeded = self.deployments.history(region, info["applicationName"], info["deploymentGroupName"])
+        with self.deployments.reading():
+            if attempted is not None:
+                info["lastAttemptedDeployment"] = last_deployment(attempted)
+                if attempted.revision is not None:
+                    info["targetRevision"] = attempted.revision
+            if succeeded is not None:
+                info["lastSuccessfulDeployment"] = last_deployment(succeeded)
+        return info
 
     def check_create_deployment_group(self, region: str, body: dict[str, Any]) -> None:
         app = self._app_name(body)
         self._group_name(body)
         self._app(region, app)
-        if body.get("deploymentConfigName") is not None:
-            self._config(region, self._config_name(body))
-        return None
-
-    def check_create_deployment(self, region: str, body: dict[str, Any]) -> None:
         if body.get("deploymentConfigName") is not None:
             self._config(region, self._config_name(body))
         return None
