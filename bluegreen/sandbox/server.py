@@ -284,6 +284,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     from .deploy import DeploymentEngine
     from .deploy.frontdoor import FrontDoorApi
     from .pipeline import PipelineEngine
+    from .roles import ActingRoles
     from .services.codecommit import CodeCommit
     from .services.codedeploy import CodeDeploy, CodeDeployChecks
     from .services.codedeploy_deployments import CodeDeployDeployments
@@ -347,10 +348,16 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     codedeploy.deployments = deployments
     router.add("codedeploy", CodeDeployDeployments(handle.account_id, handle.region, codedeploy, deployments))
 
+    # Services acting with their roles are checked against them (closed after the engines stop)
+    roles = ActingRoles(handle.moto_endpoint_url, handle.endpoint_url, handle.account_id, handle.region)
+    stoppers.append(roles.close)
+    handle.services["roles"] = roles
+
     pipelines = PipelineEngine(handle.account_id, handle.endpoint_url, time_scale=handle.clock.time_scale)
     stoppers.append(pipelines.stop)
     handle.services["pipelines"] = pipelines
-    bus.pipeline_start_hook = pipelines.on_event
+    pipelines.authorize = roles.authorize
+    bus.pipeline_start_hook = roles.rule_target(pipelines.on_event)
     router.add("codepipeline", CodePipelineChecks(handle.clients))
     router.add("codepipeline", CodePipelineExecutions(pipelines, handle.region))
     router.add("ec2", Ec2Realism(handle.account_id, handle.region))

@@ -246,6 +246,11 @@ def stack(sandbox, engine) -> Iterator[Stack]:
     cd_role = iam.create_role(RoleName=f"cd-{s.suffix}", AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com"))[
         "Role"
     ]["Arn"]
+    # the sandbox checks the roles a service acts with (tests/sandbox/test_sandbox_roles*.py):
+    # these may do anything, so these tests see the engine alone
+    for role in (s.role, s.events_role, cd_role):
+        everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        iam.put_role_policy(RoleName=role.rsplit("/", 1)[-1], PolicyName="all", PolicyDocument=json.dumps(everything))
     s.bucket = f"artifacts-{s.suffix}"
     s.client("s3").create_bucket(Bucket=s.bucket)
     s.repo, s.images, s.app, s.group = f"src-{s.suffix}", f"img-{s.suffix}", f"app-{s.suffix}", f"dg-{s.suffix}"
