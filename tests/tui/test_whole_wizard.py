@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.docker_images import remove_images
 from support.pilot import SIZE, until
 from textual.widgets import Select
 
@@ -77,8 +78,7 @@ async def test_every_default_from_target_to_a_provisioned_stack(in_examples: Pat
         images = session.client("ecr").describe_images(repositoryName=name)["imageDetails"]
         assert any("latest" in i.get("imageTags", []) for i in images)
         repository = app.context.draft.config.image.repository
-    for image in docker_client.images.list(name=f"*/{repository}"):
-        docker_client.images.remove(image.id, force=True)
+    remove_images(docker_client, [image.id for image in docker_client.images.list(name=f"*/{repository}")])
 
 
 async def test_back_from_review_change_the_deployment_config_and_export(tmp_path: Path, in_examples: Path) -> None:
