@@ -352,6 +352,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     roles = ActingRoles(handle.moto_endpoint_url, handle.endpoint_url, handle.account_id, handle.region)
     stoppers.append(roles.close)
     handle.services["roles"] = roles
+    deployments.authorize = roles.authorize  # CodeDeploy acts with the group's service role
 
     pipelines = PipelineEngine(handle.account_id, handle.endpoint_url, time_scale=handle.clock.time_scale)
     stoppers.append(pipelines.stop)

@@ -1,20 +1,19 @@
 """CodeDeploy's deployment operations through boto3 against a running sandbox: every answer is
 checked against the operation's output shape, errors by their AWS names, listener weights by
-DescribeListeners. ECS task sets are the in-memory stand-in (its healthy tasks registered as
-targets in the sandbox's ELB, so DescribeTargetHealth answers for them); the load balancer, the
-deployment groups and configurations are the sandbox's own, made with plain boto3 calls.
+DescribeListeners. ECS task sets are the in-memory stand-in; the load balancer, the deployment
+groups and configurations are the sandbox's own, made with plain boto3 calls.
 
 The sandbox runs at time scale 120 (a minute of AWS time is half a second)."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
 import pytest
@@ -29,7 +28,15 @@ from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 T = TypeVar("T")
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/codedeploy"
+ROLE_NAME = "codedeploy-ecs"  # made by the `role` fixture: CodeDeploy's usual service role
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/{ROLE_NAME}"
+EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/ECSTaskExecutionRole-test"  # a name the policy may pass
+LIMITED = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited"
+
+
+def trust(service: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
 
 
 def wait_for(what: Callable[[], T], timeout: float = 15.0, message: str = "") -> T:
@@ -58,47 +65,6 @@ def message(info: pytest.ExceptionInfo[ClientError]) -> str:
     return str(info.value.response["Error"]["Message"])
 
 
-class Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # http.server's name for it
-        body = b"ok"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-class Targets:
-    """Registers a stand-in task set's healthy tasks as targets of its target group: each task
-    is one of a few HTTP servers on loopback, so the sandbox's health checks really pass. Each
-    listens on an address of its own (127.0.0.2, 127.0.0.3...): moto keys targets by Id alone."""
-
-    def __init__(self, sandbox: SandboxHandle, tasks: int = 2) -> None:
-        self.elb = sandbox.client("elbv2")
-        self.servers = [ThreadingHTTPServer((f"127.0.0.{i + 2}", 0), Ok) for i in range(tasks)]
-        for server in self.servers:
-            threading.Thread(target=server.serve_forever, name="deployments-test-target", daemon=True).start()
-        self.registered: dict[str, tuple[str, list[dict[str, Any]]]] = {}
-        self._lock = threading.Lock()
-
-    def __call__(self, target_group: str, task_set: str, healthy: int) -> None:
-        with self._lock:
-            _, old = self.registered.pop(task_set, (target_group, []))
-            if old:
-                self.elb.deregister_targets(TargetGroupArn=target_group, Targets=old)
-            new = [{"Id": s.server_address[0], "Port": s.server_address[1]} for s in self.servers[:healthy]]
-            if new:
-                self.elb.register_targets(TargetGroupArn=target_group, Targets=new)
-            self.registered[task_set] = (target_group, new)
-
-    def close(self) -> None:
-        for server in self.servers:
-            server.shutdown()
-            server.server_close()
-
-
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
     before = {t for t in threading.enumerate() if t.name.startswith("bluegreen-sandbox")}
@@ -111,15 +77,20 @@ def sandbox() -> Iterator[SandboxHandle]:
     assert not leftover
 
 
+@pytest.fixture(scope="module", autouse=True)
+def role(sandbox: SandboxHandle) -> str:
+    """The groups' service role: trusted by CodeDeploy, with the managed policy bluegreen attaches."""
+    iam = sandbox.client("iam")
+    iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com"))
+    iam.attach_role_policy(RoleName=ROLE_NAME, PolicyArn=LIMITED)
+    return ROLE
+
+
 @pytest.fixture(scope="module")
-def task_sets(sandbox: SandboxHandle) -> Iterator[MemoryTaskSets]:
-    targets = Targets(sandbox)
-    stand_in = MemoryTaskSets(ACCOUNT, start_after=0.05, on_healthy=targets)
+def task_sets(sandbox: SandboxHandle) -> MemoryTaskSets:
+    stand_in = MemoryTaskSets(ACCOUNT, start_after=0.05)
     sandbox.services["deployments"].task_sets = lambda: stand_in
-    try:
-        yield stand_in
-    finally:
-        targets.close()
+    return stand_in
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +124,8 @@ class Stack:
 
 
 def make_stack(sandbox: SandboxHandle, task_sets: MemoryTaskSets, *, config: str = "CodeDeployDefault.ECSAllAtOnce",
-               ready: dict[str, Any] | None = None, termination: int = 0, rollback: list[str] | None = None) -> Stack:
+               ready: dict[str, Any] | None = None, termination: int = 0, rollback: list[str] | None = None,
+               role: str = ROLE) -> Stack:
     suffix = uuid.uuid4().hex[:6]
     ec2, elb, ecs, cd = (sandbox.client(n) for n in ("ec2", "elbv2", "ecs", "codedeploy"))
     vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
@@ -170,7 +142,7 @@ def make_stack(sandbox: SandboxHandle, task_sets: MemoryTaskSets, *, config: str
     cluster, service = f"cl-{suffix}", f"svc-{suffix}"
     ecs.create_cluster(clusterName=cluster)
     td = ecs.register_task_definition(
-        family=f"fam-{suffix}", executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/exec",
+        family=f"fam-{suffix}", executionRoleArn=EXECUTION_ROLE,
         containerDefinitions=[{"name": "web", "image": "x", "memory": 64, "portMappings": [{"containerPort": 80}]}],
     )["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(cluster=cluster, serviceName=service, taskDefinition=td, desiredCount=2,
@@ -180,7 +152,7 @@ def make_stack(sandbox: SandboxHandle, task_sets: MemoryTaskSets, *, config: str
     app, group = f"app-{suffix}", f"dg-{suffix}"
     cd.create_application(applicationName=app, computePlatform="ECS")
     cd.create_deployment_group(
-        applicationName=app, deploymentGroupName=group, serviceRoleArn=ROLE, deploymentConfigName=config,
+        applicationName=app, deploymentGroupName=group, serviceRoleArn=role, deploymentConfigName=config,
         deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
         blueGreenDeploymentConfiguration={
             "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": termination},
@@ -447,3 +419,33 @@ def test_targets_of_a_deployment_not_started_and_wrong_ids(sandbox: SandboxHandl
     assert code(many) == "DeploymentTargetListSizeExceededException"
     cd.continue_deployment(deploymentId=deployment_id, deploymentWaitType="TERMINATION_WAIT")
     assert ended(cd, deployment_id)["status"] == "Succeeded"
+
+
+# --- acting with the group's role ----------------------------------------------------------------
+
+
+def test_a_role_that_falls_short_fails_the_deployment_with_codedeploys_message(
+        sandbox: SandboxHandle, task_sets: MemoryTaskSets, cd: Any) -> None:
+    iam = sandbox.client("iam")
+    weak = f"codedeploy-weak-{uuid.uuid4().hex[:6]}"
+    weak_arn = iam.create_role(RoleName=weak, AssumeRolePolicyDocument=trust("codedeploy.amazonaws.com"))["Role"]["Arn"]
+    stack = make_stack(sandbox, task_sets, role=weak_arn)
+    info = ended(cd, create(cd, stack))
+    assert info["status"] == "Failed"
+    assert info["errorInformation"] == {
+        "code": "IAM_ROLE_PERMISSIONS",
+        "message": f"The IAM role {weak_arn} does not give you permission to perform operations in the following AWS "
+                   "service: AmazonElasticLoadBalancingV2. Contact your AWS administrator if you need help. If you are "
+                   "an AWS administrator, you can grant permissions to your users or groups by creating IAM policies."}
+    assert forward_weights_or_blue(sandbox, stack.prod) == {stack.blue: 1}  # nothing moved
+
+    missing = make_stack(sandbox, task_sets, role=f"arn:aws:iam::{ACCOUNT}:role/no-such-role")
+    info = ended(cd, create(cd, missing))
+    assert info["errorInformation"]["code"] == "IAM_ROLE_MISSING"
+
+
+def forward_weights_or_blue(sandbox: SandboxHandle, listener: str) -> dict[str, int]:
+    action = sandbox.client("elbv2").describe_listeners(ListenerArns=[listener])["Listeners"][0]["DefaultActions"][0]
+    if "ForwardConfig" in action and len(action["ForwardConfig"]["TargetGroups"]) > 1:
+        return {g["TargetGroupArn"]: g["Weight"] for g in action["ForwardConfig"]["TargetGroups"]}
+    return {action["TargetGroupArn"]: 1}

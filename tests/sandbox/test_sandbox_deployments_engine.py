@@ -84,7 +84,7 @@ def appspec(task_definition: str = "td:2", hooks: str = "") -> AppSpec:
 class Rig:
     def __init__(self) -> None:
         self.task_sets = MemoryTaskSets(ACCOUNT, start_after=0.1)
-        self.api = MemoryApi(self.task_sets)
+        self.api = MemoryApi()
         self.api.groups = {"blue": BLUE_TG, "green": GREEN_TG}
         self.api.listeners = {PROD: {BLUE_TG: 1}, TEST: {BLUE_TG: 1}}
         self.blue = self.task_sets.add_service(REGION, "cl", "svc", desired=2, task_definition="td:1",
@@ -353,6 +353,14 @@ def test_a_hook_whose_function_does_not_exist_fails_its_event(rig: Rig) -> None:
     assert rig.done(rollback).status == "Succeeded" and rig.green_share(TEST) == [100, 0]
 
 
+def test_a_role_error_in_codedeploys_terms_is_the_deployments_error(rig: Rig) -> None:
+    message = f"AWS CodeDeploy does not have the permissions required to assume the role {ROLE}."
+    rig.engine.authorize = lambda *args: AwsError("IAM_ROLE_MISSING", message)
+    d = rig.done(rig.deploy())
+    assert d.status == "Failed" and d.error == ("IAM_ROLE_MISSING", message)
+    assert d.target.event("Install").status == "Failed" and rig.task_sets.calls == []
+
+
 def test_the_service_role_is_asked_before_each_action(rig: Rig) -> None:
     asked: list[tuple[str, str, tuple[str, ...], str]] = []
 
@@ -366,8 +374,9 @@ def test_the_service_role_is_asked_before_each_action(rig: Rig) -> None:
     d = rig.done(rig.deploy())
     assert {(role, principal) for role, principal, _, _ in asked} == {(ROLE, "codedeploy.amazonaws.com")}
     actions = {a for _, _, acts, _ in asked for a in acts}
-    assert {"ecs:DescribeServices", "ecs:CreateTaskSet", "elasticloadbalancing:DescribeTargetGroups",
-            "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:ModifyListener"} <= actions
+    # all of them granted by AWSCodeDeployRoleForECSLimited
+    assert actions == {"ecs:DescribeServices", "ecs:CreateTaskSet", "elasticloadbalancing:DescribeTargetGroups",
+                       "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:ModifyListener"}
     assert d.status == "Failed" and d.error[0] == "IAM_ROLE_PERMISSIONS"
     assert d.error[1].startswith(f"The IAM role {ROLE} does not give you permission to perform operations in the "
                                  "following AWS service: AmazonElasticLoadBalancingV2.")

@@ -6,7 +6,7 @@ moto stores applications and deployment groups; this package runs deployments of
 continues, stops and rolls them back; :mod:`.lifecycle` is the state machine (AWS's lifecycle
 events in order, the ready wait, the termination wait, failure and stop); :mod:`.steps` is what
 the events do to ECS task sets (:class:`.ports.TaskSetControl`, the sandbox's ECS engine) and to
-the load balancer (ModifyListener, DescribeTargetHealth through the public endpoint,
+the load balancer (ModifyListener and DescribeListeners through the public endpoint,
 :mod:`.frontdoor`); :mod:`.traffic` turns a deployment configuration into weight steps;
 :mod:`.appspec` reads the AppSpec; :mod:`.api` renders deployments in CodeDeploy's shapes. The
 operations are answered by :mod:`bluegreen.sandbox.services.codedeploy_deployments`.

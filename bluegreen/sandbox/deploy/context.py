@@ -36,6 +36,9 @@ SERVICE_NAMES = {
 }
 
 
+ROLE_ERRORS = ("IAM_ROLE_PERMISSIONS", "IAM_ROLE_MISSING")  # ErrorCode values a role hook may give
+
+
 class Failure(Exception):
     """The deployment fails: ``code`` and ``message`` are its errorInformation."""
 
@@ -95,11 +98,16 @@ class Context:
 
     def require(self, d: Deployment, actions: Sequence[str], resource: str) -> None:
         """Ask whether CodeDeploy, with the group's service role, may do ``actions`` on
-        ``resource``; a denial fails the deployment as AWS reports it (IAM_ROLE_PERMISSIONS)."""
+        ``resource``; a denial fails the deployment. A hook that answers in CodeDeploy's terms
+        (IAM_ROLE_PERMISSIONS, IAM_ROLE_MISSING: the sandbox's role checker does) gives the
+        deployment's errorInformation as it is; any other error is worded here, the hook's own
+        message kept as the event's diagnostics."""
         role = d.group.service_role_arn
         denied = self.authorize()(role, CODEDEPLOY, list(actions), resource)
         if denied is None:
             return
+        if denied.code in ROLE_ERRORS:
+            raise Failure(denied.code, denied.message, Diagnostics("UnknownError", denied.message))
         prefix = actions[0].split(":", 1)[0] if actions else ""
         service = SERVICE_NAMES.get(prefix, prefix)
         raise Failure(

@@ -1,10 +1,9 @@
 """:class:`~.ports.PublicApi` over the sandbox's own public endpoint.
 
-CodeDeploy on AWS moves traffic with ELBv2's ModifyListener and reads DescribeTargetHealth like
-any client of ELB; here the same calls go through the sandbox's front door (the pipeline
-engine's :class:`~bluegreen.sandbox.pipeline.frontdoor.FrontDoor`), so the load balancer's data
-plane follows exactly what the API was told and target health is whatever the sandbox's ELB
-answers.
+CodeDeploy on AWS moves traffic with ELBv2's ModifyListener like any client of ELB; here the
+same calls go through the sandbox's front door (the pipeline engine's
+:class:`~bluegreen.sandbox.pipeline.frontdoor.FrontDoor`), so the load balancer's data plane
+follows exactly what the API was told.
 """
 
 from __future__ import annotations
@@ -58,10 +57,6 @@ class FrontDoorApi:
             if not weighted and action.get("TargetGroupArn"):
                 out[str(action["TargetGroupArn"])] = 1
         return out
-
-    def healthy_targets(self, region: str, target_group_arn: str) -> int:
-        found = self._call("elbv2", region, "describe_target_health", TargetGroupArn=target_group_arn)
-        return sum(1 for t in found["TargetHealthDescriptions"] if t.get("TargetHealth", {}).get("State") == "healthy")
 
     def function_exists(self, region: str, name: str) -> bool:
         try:

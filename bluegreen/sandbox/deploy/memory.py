@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -42,21 +41,14 @@ class MemoryTaskSet:
     updated_at: datetime
 
 
-# Called with (target group ARN, task set id, healthy task count) whenever that count changes.
-OnHealthy = Callable[[str, str, int], None]
-
-
 class MemoryTaskSets:
-    def __init__(self, account_id: str = "123456789012", *, start_after: float = 0.0,
-                 on_healthy: OnHealthy | None = None) -> None:
+    def __init__(self, account_id: str = "123456789012", *, start_after: float = 0.0) -> None:
         self.account_id = account_id
         self.start_after = start_after
-        self.on_healthy = on_healthy
         self.unhealthy: set[str] = set()  # task definitions whose tasks never pass health checks
         self.desired: dict[tuple[str, str, str], int] = {}  # (region, cluster, service) -> desiredCount
         self.calls: list[tuple[str, str]] = []  # (operation, task set ARN), in order
         self._sets: dict[str, tuple[tuple[str, str, str], MemoryTaskSet, float]] = {}
-        self._reported: dict[str, int] = {}
         self._lock = threading.RLock()
 
     def add_service(self, region: str, cluster: str, service: str, *, desired: int, task_definition: str,
@@ -94,13 +86,8 @@ class MemoryTaskSets:
             desired = round(self.desired[key] * ts.scale_percent / 100)
             up = time.monotonic() - started >= self.start_after
             healthy = desired if up and ts.task_definition not in self.unhealthy else 0
-            view = replace(ts, computed_desired=desired, pending=0 if up else desired, running=desired if up else 0,
+            return replace(ts, computed_desired=desired, pending=0 if up else desired, running=desired if up else 0,
                            healthy_targets=healthy, stability="STEADY_STATE" if healthy == desired else "STABILIZING")
-            report = self.on_healthy is not None and self._reported.get(arn) != healthy
-            self._reported[arn] = healthy
-        if report and ts.target_group_arn and self.on_healthy is not None:
-            self.on_healthy(ts.target_group_arn, ts.id, healthy)
-        return view
 
     # --- TaskSetControl ---------------------------------------------------------------------------
 
@@ -131,11 +118,8 @@ class MemoryTaskSets:
         with self._lock:
             if task_set_arn not in self._sets:
                 raise AwsError("TaskSetNotFoundException", "The specified task set does not exist.")
-            _, ts, _ = self._sets.pop(task_set_arn)
-            had = self._reported.pop(task_set_arn, 0)
+            del self._sets[task_set_arn]
         self.calls.append(("DeleteTaskSet", task_set_arn))
-        if had and ts.target_group_arn and self.on_healthy is not None:
-            self.on_healthy(ts.target_group_arn, ts.id, 0)
 
     def get(self, task_set_arn: str) -> MemoryTaskSet | None:
         with self._lock:
@@ -148,17 +132,11 @@ class MemoryTaskSets:
             arns = [arn for arn, (key, _, _) in self._sets.items() if key == (region, cluster, service)]
         return [self._view(arn) for arn in arns]
 
-    def healthy(self, target_group_arn: str) -> int:
-        with self._lock:
-            arns = [arn for arn, (_, ts, _) in self._sets.items() if ts.target_group_arn == target_group_arn]
-        return sum(self._view(arn).healthy_targets for arn in arns)
-
 
 class MemoryApi:
-    """Listeners, target groups and Lambda functions in memory; health from the task sets."""
+    """Listeners, target groups, Lambda functions and S3 objects in memory."""
 
-    def __init__(self, task_sets: MemoryTaskSets) -> None:
-        self.task_sets = task_sets
+    def __init__(self) -> None:
         self.groups: dict[str, str] = {}  # name -> ARN
         self.listeners: dict[str, dict[str, int]] = {}  # ARN -> target group ARN -> weight
         self.functions: set[str] = set()
@@ -181,9 +159,6 @@ class MemoryApi:
     def weights(self, region: str, listener_arn: str) -> dict[str, int]:
         with self._lock:
             return dict(self.listeners[listener_arn])
-
-    def healthy_targets(self, region: str, target_group_arn: str) -> int:
-        return self.task_sets.healthy(target_group_arn)
 
     def function_exists(self, region: str, name: str) -> bool:
         return name.rsplit(":", 1)[-1] in self.functions or name in self.functions

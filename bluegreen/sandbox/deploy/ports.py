@@ -1,11 +1,12 @@
 """What the deployment engine works with, as interfaces: ECS task sets, and the public AWS APIs
-CodeDeploy calls (ELBv2 listeners and target health, Lambda for hooks, S3 for revisions).
+CodeDeploy calls (ELBv2 listeners, Lambda for hooks, S3 for revisions).
 
 ECS's task sets come from the sandbox's ECS engine (``handle.services["ecs"]``), which owns
 them: the public CreateTaskSet is refused for a CODE_DEPLOY service, as on AWS, so CodeDeploy
-reaches them through :class:`TaskSetControl`. Listeners and target health go through the
-sandbox's public endpoint (:mod:`.frontdoor`), so the data plane sees the same ModifyListener a
-user's call would make. Tests put in-memory stand-ins behind both.
+reaches them through :class:`TaskSetControl`, and learns from it whether they are healthy (as
+CodeDeploy learns it from ECS: its service role may not call DescribeTargetHealth). Listeners go
+through the sandbox's public endpoint (:mod:`.frontdoor`), so the data plane sees the same
+ModifyListener a user's call would make. Tests put in-memory stand-ins behind both.
 """
 
 from __future__ import annotations
@@ -92,10 +93,6 @@ class PublicApi(Protocol):
 
     def weights(self, region: str, listener_arn: str) -> dict[str, int]:
         """DescribeListeners: target group ARN -> weight of the listener's default forward."""
-        ...
-
-    def healthy_targets(self, region: str, target_group_arn: str) -> int:
-        """DescribeTargetHealth: how many of the group's targets are ``healthy``."""
         ...
 
     def function_exists(self, region: str, name: str) -> bool:

@@ -2,8 +2,8 @@
 
 - *Install*: the replacement's target group (the one the service's PRIMARY task set does not
   use) joins the production listener at weight 0, the replacement (green) task set is created on
-  it at 100% scale, and the deployment waits until its tasks run and as many targets as it wants
-  are ``healthy`` by DescribeTargetHealth;
+  it at 100% scale, and the deployment waits until ECS reports it steady (its tasks running and
+  healthy in the target group, which the load balancer really health checks);
 - *AllowTestTraffic*: the test listener forwards everything to the replacement's target group;
 - *AllowTraffic*: the production listener's weights move per the deployment configuration
   (:mod:`.traffic`); at 100% the replacement becomes the service's PRIMARY task set;
@@ -26,7 +26,8 @@ from .context import Context, Failure
 from .model import BLUE, GREEN, Deployment, Diagnostics, TaskSetInfo
 from .ports import TaskSetControl, TaskSetView
 
-PRIMARY = "PRIMARY"
+PRIMARY, ACTIVE = "PRIMARY", "ACTIVE"
+STEADY_STATE = "STEADY_STATE"
 
 
 def service_arn(ctx: Context, d: Deployment) -> str:
@@ -85,16 +86,16 @@ def install(ctx: Context, d: Deployment) -> None:
         blue_tg = _serving_group(ctx, d, list(arns))
     green_tg = next(arn for arn in arns if arn != blue_tg)
     # A task set a stopped deployment left behind (no rollback) would share the replacement's
-    # target group: it goes first (docs/sandbox-deployments.md).
-    for leftover in (v for v in current if v.status != PRIMARY):
+    # target group: it goes first (docs/sandbox-deployments.md). DRAINING ones are going already.
+    for leftover in (v for v in current if v.status == ACTIVE):
         ctx.require(d, ["ecs:DeleteTaskSet"], leftover.arn)
         try:
             task_sets.delete_task_set(leftover.arn)
         except AwsError as err:
             raise _ecs_error(err) from None
     # The replacement's target group joins the production listener at weight 0 first: a group no
-    # listener forwards to has no associated load balancer (ECS refuses task sets on it) and its
-    # targets are `unused`, never health checked (docs/sandbox-deployments.md).
+    # listener forwards to has no associated load balancer and its targets are `unused`, never
+    # health checked, so ECS would never see them healthy (docs/sandbox-deployments.md).
     _associate(ctx, d, d.group.listeners("prodTrafficRoute"), {blue_tg: 100, green_tg: 0})
     ctx.require(d, ["ecs:CreateTaskSet"], service_arn(ctx, d))
     for role in d.pass_roles:
@@ -116,7 +117,7 @@ def install(ctx: Context, d: Deployment) -> None:
         t.task_sets[GREEN] = _info(GREEN, green, arns)
         t.last_updated = ctx.now()
     read_weights(ctx, d)
-    _wait_healthy(ctx, d, task_sets, green.arn, green_tg)
+    _wait_healthy(ctx, d, task_sets, green.arn)
 
 
 def _serving_group(ctx: Context, d: Deployment, arns: list[str]) -> str:
@@ -133,20 +134,20 @@ def _serving_group(ctx: Context, d: Deployment, arns: list[str]) -> str:
     return max(arns, key=lambda arn: weights.get(arn, -1))
 
 
-def _wait_healthy(ctx: Context, d: Deployment, task_sets: TaskSetControl, arn: str, tg: str) -> None:
-    ctx.require(d, ["elasticloadbalancing:DescribeTargetHealth"], "*")
+def _wait_healthy(ctx: Context, d: Deployment, task_sets: TaskSetControl, arn: str) -> None:
+    """Until ECS reports the replacement steady: every task running and healthy in its target
+    group (ECS's STEADY_STATE). CodeDeploy learns it from ECS (DescribeServices): its service
+    role's policy grants no DescribeTargetHealth (docs/sandbox-deployments.md)."""
+    ctx.require(d, ["ecs:DescribeServices"], service_arn(ctx, d))
 
     def healthy() -> bool:
         view = task_sets.get(arn)
         if view is None:
             raise Failure("ECS_UPDATE_ERROR", "The replacement task set was deleted during the deployment.")
-        try:
-            count = ctx.api.healthy_targets(d.region, tg)
-        except AwsError as err:
-            raise _elb_error(err) from None
         with ctx.lock:
             _update(d.target.task_sets[GREEN], view)
-        return view.pending == 0 and view.running >= view.computed_desired and count >= view.computed_desired
+        return (view.stability == STEADY_STATE and view.pending == 0 and view.running >= view.computed_desired
+                and view.healthy_targets >= view.computed_desired)
 
     timeout = ctx.install_timeout()
     if not ctx.wait(d, timeout, healthy):
@@ -216,7 +217,7 @@ def allow_traffic(ctx: Context, d: Deployment) -> None:
         _update(green, view)
         blue = d.target.task_sets[BLUE]
         if blue.arn:
-            blue.status = "ACTIVE"
+            blue.status = ACTIVE
 
 
 # --- hooks ---------------------------------------------------------------------------------------
