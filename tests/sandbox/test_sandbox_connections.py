@@ -9,7 +9,9 @@ import json
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import pytest
 import requests
@@ -53,9 +55,31 @@ def request(target: str, body: bytes, service: str = "ecs", extra: str = "") -> 
     return head.encode() + body
 
 
+class _OneReader:
+    """The socket as http.client sees it, with one buffered reader for all its responses: a
+    reader per response would keep (and lose) the bytes of the next one when two answers
+    arrive together, as they do for pipelined requests."""
+
+    _readers: ClassVar[weakref.WeakKeyDictionary[socket.socket, Any]] = weakref.WeakKeyDictionary()
+
+    def __init__(self, sock: socket.socket) -> None:
+        if sock not in self._readers:
+            self._readers[sock] = sock.makefile("rb")
+        self.file = self._readers[sock]
+
+    def makefile(self, *args: Any, **kwargs: Any) -> Any:
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.file, name)
+
+    def close(self) -> None:
+        pass  # HTTPResponse closes its reader at the end of each body; the next answer needs it
+
+
 def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
     """One response off the socket (Content-Length framed, as every sandbox answer is)."""
-    resp = http.client.HTTPResponse(sock)
+    resp = http.client.HTTPResponse(_OneReader(sock))  # type: ignore[arg-type]
     resp.begin()
     body = resp.read()
     return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
