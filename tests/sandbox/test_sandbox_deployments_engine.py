@@ -288,6 +288,18 @@ def test_stop_by_default_follows_the_groups_stop_on_request_setting(rig: Rig) ->
     assert rig.done(rollback).status == "Succeeded" and rig.green_share() == [0, 25, 0]
 
 
+def test_stop_with_rollback_during_the_termination_wait_brings_blue_back(rig: Rig) -> None:
+    d = rig.deploy(group(termination=60))
+    wait_for(lambda: d.termination_wait_started, message="the termination wait")
+    rig.engine.stop_deployment(REGION, d.deployment_id, True)
+    assert rig.done(d).status == "Stopped"
+    rollback = rig.engine.get(REGION, wait_for(lambda: d.rollback_info.get("rollbackDeploymentId")))
+    assert rig.done(rollback).status == "Succeeded"
+    assert rig.green_share() == [0, 100, 0]
+    assert [(v.arn, v.status) for v in rig.task_sets.service_task_sets(region=REGION, cluster="cl", service="svc")] == [
+        (rig.blue.arn, "PRIMARY")]
+
+
 # --- failure -------------------------------------------------------------------------------------
 
 
