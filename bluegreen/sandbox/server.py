@@ -230,6 +230,10 @@ def start_sandbox(
             server.start()
             stoppers.remove(server.server_close)
             stoppers.append(server.stop)
+            # tasks and proxies stop before the server (stoppers run last first)
+            from .services.ecs_wiring import stop_before_server
+
+            stop_before_server(handle, stoppers)
             # stopped before the server (stoppers run last first): its workers call the server
             stoppers.append(handle.services["pipelines"].stop)
             stoppers.append(handle.services["deployments"].stop)
@@ -291,7 +295,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     from .services.codepipeline import CodePipelineChecks, CodePipelineExecutions
     from .services.ec2 import Ec2Realism
     from .services.ecr import EcrHandler, MotoEcrGate, Registry
-    from .services.ecs import EcsChecks, EcsRealism
+    from .services.ecs_wiring import install as install_tasks_and_load_balancers
     from .services.elbv2 import Elbv2Realism
     from .services.events import EventBus
     from .services.iam import IamChecks
@@ -330,8 +334,8 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     router.registry = registry
     router.add("ecr", EcrHandler(registry, handle.account_id, handle.region, gate))
 
-    router.add("ecs", EcsChecks(handle.clients))
-    router.add("ecs", EcsRealism(handle.account_id, handle.region))
+    # ECS tasks as containers, behind the load balancers' data plane
+    install_tasks_and_load_balancers(handle, registry, stoppers)
 
     codedeploy = CodeDeploy(handle.account_id, handle.region)
     handle.services["codedeploy"] = codedeploy

@@ -6,7 +6,8 @@
 - ``CreateService``/``CreateTaskSet`` with an ``awsvpcConfiguration`` that names no security
   group gets the VPC's default security group, as on AWS (moto fails on the missing key);
 - ``DescribeClusters``: ``activeServicesCount``, ``runningTasksCount`` and ``pendingTasksCount``
-  count the cluster's services and their tasks (moto leaves the first at 0);
+  count the cluster's services and their tasks (moto leaves the first at 0; the tasks of
+  CODE_DEPLOY services are the scheduler's, :mod:`bluegreen.sandbox.ecs`);
 - ``DescribeTaskDefinition`` of a bare family describes its latest ACTIVE revision, as AWS
   documents ("specify the family to find the latest ACTIVE revision in that family"), and a
   family with none is AWS's ``ClientException`` (moto describes the latest revision, even a
@@ -20,10 +21,14 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING
 
 from ..clients import MotoClients
 from ..wire import AwsError, AwsRequest, Response
 from .common import BackendHandler, Handler, json_body_or_none, moto_backend, with_body
+
+if TYPE_CHECKING:
+    from ..ecs import EcsEngine
 
 log = logging.getLogger("bluegreen.sandbox.realism")
 
@@ -73,6 +78,10 @@ class EcsChecks(Handler):
 class EcsRealism(BackendHandler):
     """The default security group filled in, and the cluster counts moto leaves out."""
 
+    def __init__(self, account_id: str, default_region: str, engine: EcsEngine | None = None) -> None:
+        super().__init__(account_id, default_region)
+        self.engine = engine  # the scheduler counts the tasks of the services it runs
+
     def handle(self, req: AwsRequest) -> Response | None:
         if req.operation in ("CreateService", "CreateTaskSet"):
             self._default_security_group(req)
@@ -106,16 +115,20 @@ class EcsRealism(BackendHandler):
 
     def _counts(self, region: str, name: str) -> dict[str, int]:
         ecs = self.moto_backend("ecs", region)
-        services = [s for s in list(ecs.services.values()) if s.cluster_name == name and s.status == "ACTIVE"]
-        running = sum(int(s.running_count or 0) for s in services)
-        pending = sum(max(int(s.pending_count or 0), 0) for s in services)
+        active, running, pending, scheduled = (
+            self.engine.cluster_counts(region, name) if self.engine is not None else (0, 0, 0, []))
+        services = [s for s in list(ecs.services.values())
+                    if s.cluster_name == name and s.status == "ACTIVE" and s.arn not in scheduled]
+        active += len(services)
+        running += sum(int(s.running_count or 0) for s in services)
+        pending += sum(max(int(s.pending_count or 0), 0) for s in services)
         for task in list(ecs.tasks.get(name, {}).values()):
             if str(getattr(task, "started_by", "") or "").startswith("ecs-svc/"):
                 continue  # counted with its service
             status = task.last_status
             running += status == "RUNNING"
             pending += status in ("PROVISIONING", "PENDING", "ACTIVATING")
-        return {"activeServicesCount": len(services), "runningTasksCount": running, "pendingTasksCount": pending}
+        return {"activeServicesCount": active, "runningTasksCount": running, "pendingTasksCount": pending}
 
     def _default_security_group(self, req: AwsRequest) -> None:
         body = json_body_or_none(req)
