@@ -73,10 +73,12 @@ def docker_client() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
-    """A running sandbox (us-east-1) for the tests of one module; stopped even when one fails."""
+    """A running sandbox (us-east-1) for the tests of one module; stopped even when one fails.
+    Its ECS tasks are simulated: these modules test the API, and their images (often a bare
+    manifest) would not run; the tests of tasks as containers start their own sandbox."""
     from bluegreen.sandbox.server import start_sandbox
 
-    with start_sandbox(port=0, region="us-east-1") as handle:
+    with start_sandbox(port=0, region="us-east-1", tasks="simulated") as handle:
         yield handle
 
 

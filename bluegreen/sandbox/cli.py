@@ -18,6 +18,7 @@ import click
 
 from . import statedir
 from .clock import MAX_TIME_SCALE
+from .runtime import TASK_MODES
 from .server import DEFAULT_ACCOUNT_ID, DEFAULT_PORT, DEFAULT_REGION, probe, start_sandbox
 
 
@@ -93,6 +94,14 @@ def _banner(handle: Any) -> str:
     "--throttle-seed", default=None, type=int, help="Seed for choosing the throttled calls (reproducible runs)."
 )
 @click.option(
+    "--tasks",
+    default="auto",
+    type=click.Choice(TASK_MODES),
+    show_default=True,
+    help="ECS tasks as containers on the local Docker engine (docker), simulated (simulated), "
+    "or containers when an engine answers (auto).",
+)
+@click.option(
     "--time-scale",
     default=1.0,
     type=click.FloatRange(min=0, min_open=True, max=MAX_TIME_SCALE),
@@ -110,6 +119,7 @@ def sandbox_command(
     region: str,
     throttle_rate: float,
     throttle_seed: int | None,
+    tasks: str,
     time_scale: float,
     parent_pid: int | None,
 ) -> None:
@@ -134,6 +144,7 @@ def sandbox_command(
             throttle_rate=throttle_rate,
             throttle_seed=throttle_seed,
             time_scale=time_scale,
+            tasks=tasks,
         )
     except OSError as exc:
         if state_dir is not None and exc.filename is not None:  # a file of the state folder, not the port
@@ -147,6 +158,10 @@ def sandbox_command(
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}. Pick another --port."
         ) from exc
+    except RuntimeError as exc:  # --tasks docker without an engine
+        if "Docker engine" not in str(exc):
+            raise
+        raise click.ClickException(f"{exc}; start one, or use --tasks simulated") from exc
     except Exception as exc:
         if state_dir is None:
             raise

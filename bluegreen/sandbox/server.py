@@ -54,6 +54,7 @@ class SandboxHandle:
     services: dict[str, Any] = field(default_factory=dict)
     seeder: RegionSeeder | None = None
     clock: Clock = field(default_factory=Clock)
+    tasks: str = "auto"  # how ECS tasks run: auto | docker | simulated (runtime.TASK_MODES)
 
     @property
     def seeds(self) -> dict[str, SeedResult]:
@@ -130,6 +131,7 @@ def start_sandbox(
     read_timeout: float = READ_TIMEOUT,
     idle_timeout: float = IDLE_TIMEOUT,
     time_scale: float = 1.0,
+    tasks: str = "auto",
 ) -> SandboxHandle:
     """Start the local AWS region in background threads and return its handle.
 
@@ -144,7 +146,9 @@ def start_sandbox(
     may take to arrive and how long any read of its body may wait; ``idle_timeout`` how long a
     kept-alive connection may wait for its next request (seconds; see
     :mod:`bluegreen.sandbox.connection`). ``time_scale`` runs AWS's waits (CodeDeploy's minutes,
-    health-check intervals) that many times faster (:mod:`bluegreen.sandbox.clock`).
+    health-check intervals) that many times faster (:mod:`bluegreen.sandbox.clock`). ``tasks``: ECS
+    tasks as containers on the local Docker engine (``"docker"``), simulated (``"simulated"``), or
+    containers when an engine answers (``"auto"``).
     """
     from moto.server import ThreadedMotoServer
 
@@ -218,6 +222,7 @@ def start_sandbox(
                 router=router,
                 clients=clients,
                 clock=Clock(time_scale),
+                tasks=tasks,
             )
             _install_services(handle, stoppers)
             if seed:

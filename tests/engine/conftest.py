@@ -1,6 +1,7 @@
 """One sandbox per engine test module. Not one per session: moto keeps its state in the
 process, and each sandbox started (by a later module) resets it, so a session-wide sandbox
-would lose its seeds under the next module's feet."""
+would lose its seeds under the next module's feet. Tasks are simulated: the engine's stacks
+use a bare-manifest image that no container could run."""
 
 from __future__ import annotations
 
@@ -14,5 +15,5 @@ from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(port=0, region=REGION) as handle:
+    with start_sandbox(port=0, region=REGION, tasks="simulated") as handle:
         yield handle

@@ -28,7 +28,7 @@ def sandbox() -> Iterator[SandboxHandle]:
     """A running sandbox of the module's own (these tests change and count its state);
     stopped, with its ports and threads freed, even when a test fails."""
     before = set(_sandbox_threads())  # other sandboxes of the session may be running
-    handle = start_sandbox()
+    handle = start_sandbox(tasks="simulated")  # tests of tasks as containers start their own
     try:
         yield handle
     finally:

@@ -1,4 +1,5 @@
-"""The sandbox's clock: AWS's waits shrink by the time scale, wall-clock times do not."""
+"""The sandbox's clock and task mode: AWS's waits shrink by the time scale, wall-clock times do
+not; tasks may be forced simulated."""
 
 from __future__ import annotations
 
@@ -25,3 +26,16 @@ def test_a_time_scale_out_of_range_is_refused(scale: float) -> None:
         Clock(scale)
     result = CliRunner().invoke(sandbox_command, ["--time-scale", str(scale), "--port", "0"])
     assert result.exit_code == 2 and "--time-scale" in result.output
+
+
+def test_simulated_tasks_never_touch_docker() -> None:
+    from bluegreen.sandbox.server import start_sandbox
+
+    with start_sandbox(port=0, tasks="simulated") as handle:
+        runtime = handle.services["runtime"]
+        assert runtime.simulated and runtime.reason == "simulated: the sandbox was started with --tasks simulated"
+
+
+def test_a_task_mode_outside_the_choice_is_refused() -> None:
+    result = CliRunner().invoke(sandbox_command, ["--tasks", "kubernetes", "--port", "0"])
+    assert result.exit_code == 2 and "--tasks" in result.output

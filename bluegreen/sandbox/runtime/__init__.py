@@ -5,7 +5,7 @@ Self-contained: the ECS emulation builds a :class:`TaskSpec` from a task definit
 containers, labels, ports, logs and the ECS reasons used: docs/sandbox-runtime.md.
 """
 
-from .choose import runtime_for
+from .choose import TASK_MODES, runtime_for
 from .docker_runtime import DockerRuntime
 from .images import RegistryAuth, sandbox_reference, token_auth
 from .protocol import TaskRuntime
@@ -42,6 +42,7 @@ __all__ = [
     "STOPPED",
     "STOPPED_BY_USER_REASON",
     "TASK_FAILED_TO_START",
+    "TASK_MODES",
     "USER_INITIATED",
     "ContainerSpec",
     "ContainerStatus",

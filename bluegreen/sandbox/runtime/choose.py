@@ -16,6 +16,9 @@ from .simulated import SimulatedRuntime
 
 log = logging.getLogger("bluegreen.sandbox.runtime")
 
+TASK_MODES = ("auto", "docker", "simulated")
+FORCED_REASON = "simulated: the sandbox was started with --tasks simulated"
+
 
 def runtime_for(
     registry_host: str,
@@ -25,12 +28,21 @@ def runtime_for(
     time_scale: float = 1.0,
     ping_timeout_s: float = 2.0,
     sweep: bool = True,
+    tasks: str = "auto",
 ) -> TaskRuntime:
     """A :class:`DockerRuntime` when the engine answers a ping within ``ping_timeout_s``
     (then, with ``sweep``, containers of killed sandboxes are removed first), else a
-    :class:`SimulatedRuntime` whose reason says what the ping got."""
+    :class:`SimulatedRuntime` whose reason says what the ping got. ``tasks``: ``"auto"`` (that
+    choice), ``"docker"`` (an engine is required: RuntimeError without one) or ``"simulated"``
+    (never a container, e.g. for tests of provisioning alone)."""
+    if tasks not in TASK_MODES:
+        raise ValueError(f"tasks must be one of {', '.join(TASK_MODES)}, not {tasks!r}")
+    if tasks == "simulated":
+        return SimulatedRuntime("chosen", time_scale=time_scale, reason=FORCED_REASON)
     factory = client_factory or default_client_factory
     why = _ping(factory, ping_timeout_s)
+    if why is not None and tasks == "docker":
+        raise RuntimeError(f"no Docker engine for the sandbox's tasks: {why}")
     if why is not None:
         log.info("tasks are simulated: %s", why)
         return SimulatedRuntime(why, time_scale=time_scale)

@@ -33,12 +33,13 @@ class SimulatedRuntime:
     simulated = True
 
     def __init__(
-        self, why: str, *, time_scale: float = 1.0, start_delay_s: float = 1.0, instance_id: str | None = None
+        self, why: str, *, time_scale: float = 1.0, start_delay_s: float = 1.0, instance_id: str | None = None,
+        reason: str | None = None,
     ) -> None:
         if time_scale <= 0:
             raise ValueError(f"time_scale must be positive, not {time_scale}")
         self.instance_id = instance_id or L.new_instance_id()
-        self.reason = simulated_reason(why)
+        self.reason = reason or simulated_reason(why)  # `reason`: chosen, not for want of an engine
         self._delay = max(0.0, start_delay_s / time_scale)
         self._lock = threading.RLock()  # futures run their callbacks while it is held
         self._tasks: dict[str, TaskRecord] = {}

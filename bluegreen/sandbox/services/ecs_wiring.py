@@ -35,7 +35,7 @@ def install(handle: Any, registry: Any, stoppers: list[Any]) -> None:
 
     # sweeps the containers of sandboxes that were killed; simulated when no engine answers
     runtime = runtime_for(handle.registry_host, token_auth(lambda: registry.authorization_token, handle.registry_host),
-                          time_scale=handle.clock.time_scale)
+                          time_scale=handle.clock.time_scale, tasks=handle.tasks)
     stoppers.append(runtime.close)
     handle.services["runtime"] = runtime
 
