@@ -4,12 +4,20 @@ the CODE_DEPLOY controller."""
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 from bluegreen.engine.nodes.base import State, conflict, missing_as_none
 from bluegreen.engine.nodes.resource import ManagedResource
+from bluegreen.engine.nodes.service_health import task_health
+from bluegreen.errors import Failed
 from bluegreen.events import NodeProgress
 from renderers import requests
+
+# A Fargate task takes a minute or two to start and the load balancer needs a passed health check
+# (30 s apart by default): ten minutes is a generous bound, not a common case.
+TASKS_HEALTHY_WITHIN_S = 600
+
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
@@ -180,22 +188,27 @@ class ServiceNode(ManagedResource[dict[str, Any]]):
     def create_resource(self, ctx: Context) -> str:
         request = requests.create_service(ctx.config, ctx.refs())
         service = ctx.client("ecs").create_service(**request)["service"]
-        ctx.put(**{"service.status": service.get("status", "")})
+        ctx.put(**{"service.status": service.get("status", ""), "service.changed": True})
         return str(service["serviceArn"])
 
     def update_resource(self, ctx: Context, detail: str) -> str:
         ecs = ctx.config.ecs
         ctx.client("ecs").update_service(cluster=ecs.cluster, service=ecs.service,
                                          desiredCount=ecs.desired_count)
+        ctx.put(**{"service.changed": True})
         return detail
 
     async def wait(self, ctx: Context) -> None:
-        """Until ECS reports the service ACTIVE (the seed procedure's describe-services check).
+        """Until ECS reports the service ACTIVE (the seed procedure's describe-services check),
+        then, when this run created or changed it, until its tasks run and pass the load
+        balancer's health checks: the URL apply prints then answers. A service left as it was
+        is not waited for (its health is the monitor's business, not every apply's)."""
+        if ctx.get("service.status", "ACTIVE") != "ACTIVE":  # found or created ACTIVE: done
+            await self._until_active(ctx)
+        if ctx.get("service.changed", False) and ctx.config.ecs.desired_count > 0:
+            await self._until_tasks_healthy(ctx)
 
-        Task health is not awaited here: it depends on the image, and the monitor shows it
-        live (targets, task sets), where a user can act on it."""
-        if ctx.get("service.status", "ACTIVE") == "ACTIVE":  # found or created ACTIVE
-            return
+    async def _until_active(self, ctx: Context) -> None:
         for attempt in range(60):
             service = await asyncio.to_thread(self.find, ctx)
             if service is None:
@@ -206,6 +219,28 @@ class ServiceNode(ManagedResource[dict[str, Any]]):
                 ctx.emit(NodeProgress(self.id, f"service is {service['status']}"))
             await asyncio.sleep(5)
         raise TimeoutError("the service did not become ACTIVE within 5 minutes")
+
+    async def _until_tasks_healthy(self, ctx: Context) -> None:
+        ecs, elbv2 = ctx.client("ecs"), ctx.client("elbv2")
+        cluster, name = ctx.config.ecs.cluster, ctx.config.ecs.service
+        poll = 0.25 if ctx.session.target.is_sandbox else 5.0
+        deadline = time.monotonic() + TASKS_HEALTHY_WITHIN_S
+        said = ""
+        while True:
+            health = await asyncio.to_thread(task_health, ecs, elbv2, cluster, name)
+            if health.ready:
+                return
+            if health.failure:  # the image cannot be pulled, the container exits...
+                raise Failed(f"the service's tasks stop as they start: {health.failure}",
+                             "push an image that starts ('bluegreen push'), or fix the task's execution "
+                             "role; ECS keeps retrying, and 'bluegreen apply' again waits for the tasks")
+            if health.summary != said:
+                said = health.summary
+                ctx.emit(NodeProgress(self.id, said))
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the service's tasks were not healthy within "
+                                   f"{TASKS_HEALTHY_WITHIN_S // 60} minutes ({said})")
+            await asyncio.sleep(poll)
 
     def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
         client = ctx.client("ecs")
