@@ -41,13 +41,14 @@ def test_a_running_sandbox_is_used_and_left_running(monkeypatch: pytest.MonkeyPa
         assert said == [f"using the sandbox at {running.endpoint_url}"]
 
 
-def test_a_sandbox_of_another_region_is_bad_input_naming_both(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sandbox_started_in_another_region_serves_this_one_too(monkeypatch: pytest.MonkeyPatch) -> None:
     with start_sandbox(port=0, region="eu-west-1") as running:
         monkeypatch.setenv(SANDBOX_URL_ENV, running.endpoint_url)
-        with pytest.raises(BadInput) as refused:
-            connect(True, "us-east-2")
-    text = str(refused.value)
-    assert "eu-west-1" in text and "us-east-2" in text and "bluegreen sandbox --region us-east-2" in text
+        with connect(True, "us-east-2") as made:
+            assert made.endpoint_url == running.endpoint_url and not made.started_sandbox
+            assert made.session.region == "us-east-2"
+            vpcs = made.session.client("ec2").describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])
+            assert len(vpcs["Vpcs"]) == 1  # the region is seeded on its first request, as at start
 
 
 @pytest.mark.parametrize("runner", ["thread", "process"])

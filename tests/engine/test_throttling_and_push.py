@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.docker_images import remove_images
 from support.engine import REGION, put_tiny_image, run_apply, session_for, stack_config
 
 from bluegreen.model.configfile import dump_text
@@ -52,8 +53,7 @@ def test_cli_push_builds_pushes_and_matches_the_rule(sandbox, docker_client, tmp
         assert pushed.exit_code == 0, pushed.output
         assert "pushed: " in pushed.output
     finally:
-        for image in docker_client.images.list(name=f"{sandbox.registry_host}/pushed-app"):
-            docker_client.images.remove(image.id, force=True)
+        remove_images(docker_client, [i.id for i in docker_client.images.list(name=f"{sandbox.registry_host}/pushed-app")])
 
     details = session.client("ecr").describe_images(repositoryName="pushed-app")["imageDetails"]
     latest = [d for d in details if "latest" in d.get("imageTags", [])]

@@ -266,6 +266,7 @@ def stack(sandbox, engine) -> Iterator[Stack]:
         ],
     )["commitId"]
     s.digest = put_tiny_image(types.SimpleNamespace(client=s.client), s.images)
+    listener = _service_behind_a_load_balancer(s)
     cd = s.client("codedeploy")
     cd.create_application(applicationName=s.app, computePlatform="ECS")
     cd.create_deployment_group(
@@ -273,11 +274,44 @@ def stack(sandbox, engine) -> Iterator[Stack]:
         deploymentGroupName=s.group,
         serviceRoleArn=cd_role,
         deploymentStyle={"deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL"},
+        blueGreenDeploymentConfiguration={
+            "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+            "terminateBlueInstancesOnDeploymentSuccess": {"action": "TERMINATE", "terminationWaitTimeInMinutes": 0},
+        },
         ecsServices=[{"serviceName": f"svc-{s.suffix}", "clusterName": "cluster"}],
+        loadBalancerInfo={"targetGroupPairInfoList": [{
+            "targetGroups": [{"name": f"b-{s.suffix}"}, {"name": f"g-{s.suffix}"}],
+            "prodTrafficRoute": {"listenerArns": [listener]}}]},
     )
     yield s
     for name in s.pipelines:  # ends the executions still in progress
         s.client("codepipeline").delete_pipeline(name=name)
+
+
+def _service_behind_a_load_balancer(s: Stack) -> str:
+    """The ECS service the deployment group deploys to, under the CODE_DEPLOY controller behind a
+    load balancer; returns the production listener. The module's sandbox simulates its tasks:
+    they run but no load balancer ever sees them healthy, so a deployment stays in its Install
+    event (as on AWS with tasks that never pass their health checks) and the Deploy action stays
+    InProgress for as long as these tests need it to."""
+    elbv2, ecs = s.client("elbv2"), s.client("ecs")
+    seed = s.sandbox.seed
+    subnets = seed.public_subnet_ids[:2]
+    lb = elbv2.create_load_balancer(Name=f"lb-{s.suffix}", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    blue, green = (elbv2.create_target_group(Name=f"{c}-{s.suffix}", Protocol="HTTP", Port=80, VpcId=seed.vpc_id,
+                                             TargetType="ip")["TargetGroups"][0]["TargetGroupArn"] for c in "bg")
+    listener = elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80,
+                                     DefaultActions=[{"Type": "forward", "TargetGroupArn": blue}])
+    ecs.create_cluster(clusterName="cluster")
+    family = ecs.register_task_definition(**json.loads(taskdef(f"svc-{s.suffix}", image=f"{ACCOUNT}.dkr.ecr."
+                                                               f"{REGION}.amazonaws.com/{s.images}:latest")))
+    ecs.create_service(
+        cluster="cluster", serviceName=f"svc-{s.suffix}", desiredCount=1, launchType="FARGATE",
+        taskDefinition=family["taskDefinition"]["taskDefinitionArn"], deploymentController={"type": "CODE_DEPLOY"},
+        loadBalancers=[{"targetGroupArn": blue, "containerName": "web", "containerPort": 80}],
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "assignPublicIp": "ENABLED"}})
+    assert green
+    return str(listener["Listeners"][0]["ListenerArn"])
 
 
 # --- reading the state ---------------------------------------------------------------------------
@@ -311,6 +345,34 @@ def deploying(cp: Any, name: str, execution_id: str) -> dict[str, Any] | None:
     if run and run["status"] == "InProgress" and run["output"].get("executionResult", {}).get("externalExecutionId"):
         return run
     return None
+
+
+def abandon(stack: Stack, cp: Any, name: str, execution_id: str) -> None:
+    """Stop an execution, abandoning its Deploy action, and stop that action's deployment too:
+    CodeDeploy runs one deployment of a group at a time, and abandoning the action does not end
+    its deployment (on AWS either), so the next execution's deploy would fail on the limit."""
+    run = action(cp, name, execution_id, "Deploy")
+    deployment = (run or {}).get("output", {}).get("executionResult", {}).get("externalExecutionId")
+    # The next execution may not enter Deploy before the deployment is gone (it would meet the
+    # limit): its inbound transition is closed meanwhile, as an operator would.
+    stages = {st["stageName"]: st for st in cp.get_pipeline_state(name=name)["stageStates"]}
+    was_open = stages["Deploy"].get("inboundTransitionState", {}).get("enabled", True)
+    if was_open:
+        cp.disable_stage_transition(pipelineName=name, stageName="Deploy", transitionType="Inbound", reason="abandon")
+    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id, abandon=True)
+    if deployment:
+        cd = stack.client("codedeploy")
+        cd.stop_deployment(deploymentId=deployment, autoRollbackEnabled=False)
+        wait_for(lambda: cd.get_deployment(deploymentId=deployment)["deploymentInfo"]["status"] == "Stopped",
+                 message="the abandoned action's deployment stopped")
+    if was_open:
+        cp.enable_stage_transition(pipelineName=name, stageName="Deploy", transitionType="Inbound")
+
+
+def entered(cp: Any, name: str, execution_id: str) -> dict[str, Any] | None:
+    """The deploy action once it created its deployment or failed trying."""
+    run = action(cp, name, execution_id, "Deploy")
+    return run if run and (run["status"] == "Failed" or deploying(cp, name, execution_id)) else None
 
 
 def status_of(cp: Any, name: str, execution_id: str) -> str:
@@ -683,8 +745,8 @@ def test_answers_fit_the_api_shapes_and_lists_page(cp, stack) -> None:
     name = stack.create_pipeline(mode="PARALLEL")
     ids = [first_execution(cp, name)]
     ids += [cp.start_pipeline_execution(name=name)["pipelineExecutionId"] for _ in range(3)]
-    for execution_id in ids:
-        wait_for(lambda e=execution_id: deploying(cp, name, e), message="every execution deploying")
+    for execution_id in ids:  # one deploys, the others fail on CodeDeploy's one-deployment limit
+        wait_for(lambda e=execution_id: entered(cp, name, e), message="every execution in Deploy")
     validate_shape(cp, "GetPipelineState", cp.get_pipeline_state(name=name))
     validate_shape(cp, "GetPipelineExecution", cp.get_pipeline_execution(pipelineName=name, pipelineExecutionId=ids[0]))
     validate_shape(cp, "ListActionExecutions", cp.list_action_executions(pipelineName=name))
@@ -814,7 +876,7 @@ def test_retry_all_actions_of_a_stopped_stage(cp, stack) -> None:
     name = stack.create_pipeline()
     execution_id = first_execution(cp, name)
     wait_for(lambda: deploying(cp, name, execution_id))
-    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=execution_id, abandon=True)
+    abandon(stack, cp, name, execution_id)
     cp.retry_stage_execution(pipelineName=name, stageName="Deploy", pipelineExecutionId=execution_id, retryMode="ALL_ACTIONS")
     wait_for(lambda: deploying(cp, name, execution_id))
     deploys = [a for a in actions(cp, name, execution_id) if a["actionName"] == "Deploy"]
@@ -844,7 +906,7 @@ def test_superseded_mode_a_newer_execution_replaces_the_waiting_one(cp, stack) -
     wait_for(lambda: inbound(cp, name) == [third], message="the third replacing the second")
     assert status_of(cp, name, second) == "Superseded"
     assert action(cp, name, second, "Deploy") is None  # it never entered Deploy
-    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=first, abandon=True)
+    abandon(stack, cp, name, first)
     wait_for(lambda: deploying(cp, name, third), message="the third entering the unlocked stage")
     assert inbound(cp, name) == []
     # the stopped execution can no longer be retried: a newer one entered its stage
@@ -861,10 +923,10 @@ def test_queued_mode_executions_enter_one_by_one(cp, stack) -> None:
     third = cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
     wait_for(lambda: inbound(cp, name) == [second, third], message="both waiting, in order")
     validate_shape(cp, "GetPipelineState", cp.get_pipeline_state(name=name))
-    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=first, abandon=True)
+    abandon(stack, cp, name, first)
     wait_for(lambda: deploying(cp, name, second), message="the second entering first")
     assert inbound(cp, name) == [third] and status_of(cp, name, third) == "InProgress"
-    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=second, abandon=True)
+    abandon(stack, cp, name, second)
     wait_for(lambda: deploying(cp, name, third))
     assert [e["status"] for e in executions(cp, name)] == ["InProgress", "Stopped", "Stopped"]
 
@@ -872,8 +934,14 @@ def test_queued_mode_executions_enter_one_by_one(cp, stack) -> None:
 def test_parallel_mode_executions_do_not_wait(cp, stack) -> None:
     name = stack.create_pipeline(mode="PARALLEL")
     ids = [first_execution(cp, name)] + [cp.start_pipeline_execution(name=name)["pipelineExecutionId"] for _ in range(2)]
-    runs = [wait_for(lambda e=e: deploying(cp, name, e), message="all deploying at once") for e in ids]
-    assert len({r["output"]["executionResult"]["externalExecutionId"] for r in runs}) == 3
+    # None waits in front of Deploy: all three enter it. CodeDeploy then runs one deployment of
+    # the group at a time, so two of the three deploy actions fail on its limit (on AWS as here:
+    # which is why bluegreen's own config refuses PARALLEL).
+    runs = [wait_for(lambda e=e: entered(cp, name, e), message="all entering Deploy at once") for e in ids]
+    assert sorted(r["status"] for r in runs) == ["Failed", "Failed", "InProgress"], runs
+    for run in (r for r in runs if r["status"] == "Failed"):
+        message = run["output"]["executionResult"]["errorDetails"]["message"]
+        assert f"The Deployment Group '{stack.group}' already has an active Deployment 'd-" in message, message
     assert inbound(cp, name) == []
     assert all(e["executionMode"] == "PARALLEL" for e in executions(cp, name))
 
@@ -883,7 +951,7 @@ def test_a_disabled_transition_holds_executions_in_front_of_its_stage(cp, stack)
     first = first_execution(cp, name)
     wait_for(lambda: deploying(cp, name, first))
     cp.disable_stage_transition(pipelineName=name, stageName="Deploy", transitionType="Inbound", reason="hold on")
-    cp.stop_pipeline_execution(pipelineName=name, pipelineExecutionId=first, abandon=True)  # Deploy unlocked
+    abandon(stack, cp, name, first)  # Deploy unlocked
     second = cp.start_pipeline_execution(name=name)["pipelineExecutionId"]
     wait_for(lambda: inbound(cp, name) == [second], message="the second held in front of Deploy")
     transition = cp.get_pipeline_state(name=name)["stageStates"][1]["inboundTransitionState"]

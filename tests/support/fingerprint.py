@@ -31,6 +31,7 @@ _VOLATILE = [
     (re.compile(r"\b(AROA|AIDA|ANPA)[0-9A-Z]{12,}\b"), "<iam-id>"),
     (re.compile(r"-\d+\.([a-z0-9-]+)\.elb\.amazonaws\.com"), r"-*.\1.elb.amazonaws.com"),
     (re.compile(r"(task-definition/[^:\s\"]+):\d+"), r"\1:*"),
+    (re.compile(r"\b127\.\d+\.\d+\.\d+\b"), "<loopback>"),  # the sandbox's load balancer addresses
 ]
 # Keys whose values are times or counters of the account, never set by the stack.
 _DROPPED_KEYS = {
@@ -41,6 +42,8 @@ _DROPPED_KEYS = {
     "runningCount", "pendingCount", "status", "State", "lastStatus", "registeredContainerInstancesCount",
     "runningTasksCount", "pendingTasksCount", "activeServicesCount", "statistics",
     "lastModified", "pipelineVersion", "ETag", "Owner", "ResourceState", "logGroupArn",
+    # a deployment group's history: the deployments', not the stack's
+    "lastAttemptedDeployment", "lastSuccessfulDeployment", "targetRevision",
 }
 
 
@@ -191,11 +194,17 @@ def _load_balancer(session: AwsSession, config: Config) -> dict[str, Any]:
 
 
 def _either_group(listener: dict[str, Any]) -> dict[str, Any]:
-    """A listener with its target groups' colours taken out: a deployment moves the
-    listeners from blue to green and back, which is not the stack's business either."""
-    text = json.dumps(listener.get("DefaultActions", []), default=str)
-    text = re.sub(r"targetgroup/([^/]+)-(blue|green)/", r"targetgroup/\1-<blue|green>/", text)
-    return {**listener, "DefaultActions": json.loads(text)}
+    """A listener whose forward is reduced to "the stack's target groups": a deployment moves
+    it from blue to green (through weights, a weight-0 replacement included), which is the
+    deployment's business, not the stack's."""
+    actions = []
+    for action in listener.get("DefaultActions", []):
+        arns = {action.get("TargetGroupArn")} | {g.get("TargetGroupArn") for g in
+                                                  action.get("ForwardConfig", {}).get("TargetGroups", [])}
+        names = sorted({re.sub(r".*targetgroup/([^/]+)/.*", r"\1", a) for a in arns if a})
+        colours = {re.sub(r"-(blue|green)$", "-<blue|green>", n) for n in names}
+        actions.append({"Type": action.get("Type"), "TargetGroups": sorted(colours)})
+    return {**listener, "DefaultActions": actions}
 
 
 def _codedeploy(session: AwsSession, config: Config) -> dict[str, Any]:

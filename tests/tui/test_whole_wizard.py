@@ -4,6 +4,7 @@ back from the review to change the deployment config, then export and read the Y
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,21 @@ async def to_review(app: BlueGreenApp, pilot: Any, keys: Keys) -> None:
     await until(pilot, lambda: app.context.session is not None, 90, what="the sandbox")
     while not isinstance(app.screen, ReviewScreen):
         before = app.screen
+        # As a user would: Next once the step is ready (a step still looking things up says
+        # "Can't go on yet: the subnets are still being looked up" and stays).
+        with contextlib.suppress(AssertionError):
+            await until(pilot, lambda before=before: not _problems(before), 30, "")
         await keys.press("ctrl+n")
-        await until(pilot, lambda before=before: app.screen is not before, 20, f"leaving {type(before).__name__}")
+        await until(pilot, lambda before=before: app.screen is not before, 20,
+                    f"leaving {type(before).__name__} ({'; '.join(_problems(before))})")
+
+
+def _problems(screen: Any) -> list[str]:
+    """What the step says stops Next (a step not yet composed: that it is not ready)."""
+    try:
+        return list(screen.problems()) if hasattr(screen, "problems") else []
+    except Exception as exc:  # its widgets are still being mounted
+        return [f"not ready: {exc}"]
 
 
 @pytest.fixture

@@ -232,7 +232,9 @@ def test_sweep_removes_only_containers_of_dead_sandboxes_of_this_host(
 
     remaining = {c.id for c in docker_client.containers.list(all=True, filters={"label": L.SANDBOX})}
     assert foreign_containers["dead"].id not in remaining
-    assert foreign_containers["dead"].name in removed
+    # Every sandbox that starts sweeps too: in a parallel run another one may have removed the
+    # dead sandbox's container first. Never may a sweep take a living one's, or another host's.
+    assert foreign_containers["alive"].name not in removed and foreign_containers["elsewhere"].name not in removed
     assert foreign_containers["alive"].id in remaining
     assert foreign_containers["elsewhere"].id in remaining
 
