@@ -75,10 +75,11 @@ def docker_client() -> Iterator[Any]:
 def sandbox() -> Iterator[Any]:
     """A running sandbox (us-east-1) for the tests of one module; stopped even when one fails.
     Its ECS tasks are simulated: these modules test the API, and their images (often a bare
-    manifest) would not run; the tests of tasks as containers start their own sandbox."""
+    manifest) would not run; the tests of tasks as containers start their own sandbox. Time scale
+    30: a simulated task runs in 33 ms, so an apply waiting for its tasks costs little."""
     from bluegreen.sandbox.server import start_sandbox
 
-    with start_sandbox(port=0, region="us-east-1", tasks="simulated") as handle:
+    with start_sandbox(port=0, region="us-east-1", tasks="simulated", time_scale=30) as handle:
         yield handle
 
 

@@ -15,5 +15,6 @@ from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(port=0, region=REGION, tasks="simulated") as handle:
+    # time scale 30: a simulated task runs in 33 ms, so apply's wait for the tasks costs little
+    with start_sandbox(port=0, region=REGION, tasks="simulated", time_scale=30) as handle:
         yield handle
