@@ -2,7 +2,7 @@
 `bluegreen init --sample` and `apply` provision the starter stack and its URL answers v1; a
 `bluegreen push` of v2 starts the pipeline through its EventBridge rule, the deployment passes
 every lifecycle event, the URL answers v2, and blue's containers are gone after the
-termination wait (time scale 60: CodeDeploy's minutes take seconds)."""
+termination wait (time scale 60: CodeDeploy's minutes take seconds); destroy then removes it all."""
 
 from __future__ import annotations
 
@@ -110,3 +110,9 @@ def test_push_v2_deploys_through_the_pipeline_and_the_url_answers_v2(
     runtime = sandbox.services["runtime"].instance_id
     running = docker_client.containers.list(filters={"label": f"bluegreen.sandbox={runtime}"})
     assert len(running) == 1, running
+
+    # destroy waits for the service's tasks to drain (the deregistration delay) before the cluster
+    destroyed = cli.invoke(main, ["destroy", "-f", "bluegreen.yaml", "--sandbox", "--yes"])
+    assert destroyed.exit_code == 0, destroyed.output
+    assert "still tagged" not in destroyed.output
+    assert docker_client.containers.list(filters={"label": f"bluegreen.sandbox={runtime}"}) == []

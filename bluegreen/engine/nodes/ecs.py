@@ -17,6 +17,8 @@ from renderers import requests
 # A Fargate task takes a minute or two to start and the load balancer needs a passed health check
 # (30 s apart by default): ten minutes is a generous bound, not a common case.
 TASKS_HEALTHY_WITHIN_S = 600
+# A deleted service drains its tasks for the target groups' deregistration delay (at most 3600 s).
+DRAINED_WITHIN_S = 3900
 
 
 if TYPE_CHECKING:
@@ -247,3 +249,24 @@ class ServiceNode(ManagedResource[dict[str, Any]]):
         ecs = ctx.config.ecs
         client.update_service(cluster=ecs.cluster, service=ecs.service, desiredCount=0)
         client.delete_service(cluster=ecs.cluster, service=ecs.service, force=True)
+        self._until_drained(ctx)
+
+    def _until_drained(self, ctx: Context) -> None:
+        """Until the deleted service is INACTIVE: its tasks drain from the load balancer first
+        (the target groups' deregistration delay, 300 s by default), and ECS refuses to delete the
+        cluster meanwhile (ClusterContainsServicesException), longer than a delete's retries."""
+        poll = 0.25 if ctx.session.target.is_sandbox else 5.0
+        deadline = time.monotonic() + DRAINED_WITHIN_S
+        said = ""
+        while True:
+            found = self.find(ctx)  # ACTIVE or DRAINING; None once INACTIVE or gone
+            if found is None:
+                return
+            message = f"service is {found['status']}: {found.get('runningCount', 0)} task(s) still running"
+            if message != said:
+                said = message
+                ctx.emit(NodeProgress(self.id, message))
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the service was still {found['status']} after "
+                                   f"{DRAINED_WITHIN_S // 60} minutes ({said})")
+            time.sleep(poll)
