@@ -10,13 +10,12 @@ import aiohttp
 
 from .groups import Address, Target, TargetGroup
 from .health import USER_AGENT, watch
-from .model import HealthCheck, TargetHealth
+from .model import MAX_WEIGHT, HealthCheck, TargetHealth
 from .proxy import Listener
 
 # How long close_listener() and stop() let requests in flight finish before cutting them (aiohttp
 # waits this long twice: for the requests to end, then for them to end once cancelled).
 CLOSE_GRACE_S = 0.5
-MAX_WEIGHT = 999  # ELBv2's TargetGroupTuple.Weight range is 0-999
 
 
 def _address(target: tuple[str, int]) -> Address:

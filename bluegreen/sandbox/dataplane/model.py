@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_WEIGHT = 999  # ELBv2's TargetGroupTuple.Weight range is 0-999
+
 # TargetHealth.State
 INITIAL = "initial"
 HEALTHY = "healthy"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..clients import MotoClients
-from ..dataplane import DataPlane
+from ..dataplane.lazy import LazyDataPlane
 from ..ecs import AddressMap, EcsEngine
 from ..router import Router
 from ..runtime import runtime_for, token_auth
@@ -29,7 +29,7 @@ def install(handle: Any, registry: Any, stoppers: list[Any]) -> None:
     uses), ``elbv2`` (``listener_address``)."""
     router: Router = handle.router
     clients: MotoClients = handle.clients
-    plane = DataPlane(time_scale=handle.clock.time_scale)
+    plane = LazyDataPlane(time_scale=handle.clock.time_scale)  # starts with the first load balancer
     stoppers.append(plane.stop)
     handle.services["dataplane"] = plane
 

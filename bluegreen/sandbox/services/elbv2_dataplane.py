@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
-from ..dataplane.control import MAX_WEIGHT
+from ..dataplane.model import MAX_WEIGHT
 from ..wire import AwsError, AwsRequest, Response
 from .common import BackendHandler, with_body
 from .elbv2_listeners import ListenerProxies

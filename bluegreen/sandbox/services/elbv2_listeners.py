@@ -27,7 +27,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..dataplane import DataPlane
+from ..dataplane.lazy import LazyDataPlane
 
 log = logging.getLogger("bluegreen.sandbox.elbv2")
 
@@ -54,7 +54,7 @@ class ListenerAddress:
 
 
 class ListenerProxies:
-    def __init__(self, plane: DataPlane, info: dict[str, Any], rng: random.Random | None = None) -> None:
+    def __init__(self, plane: LazyDataPlane, info: dict[str, Any], rng: random.Random | None = None) -> None:
         """``info`` is the router's health answer; its ``listeners`` entry is kept current."""
         self.plane = plane
         self.info = info

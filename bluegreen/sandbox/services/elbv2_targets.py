@@ -17,8 +17,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..dataplane import DataPlane, HealthCheck
-from ..dataplane.model import FAILED_HEALTH_CHECKS, HEALTHY, NOT_REGISTERED, UNHEALTHY, UNUSED
+from ..dataplane.lazy import LazyDataPlane
+from ..dataplane.model import FAILED_HEALTH_CHECKS, HEALTHY, NOT_REGISTERED, UNHEALTHY, UNUSED, HealthCheck
 from ..ecs.addresses import Address, AddressMap
 from .common import moto_backend
 
@@ -57,7 +57,7 @@ def unreachable_description(host: str) -> str:
 
 
 class LoadBalancerTargets:
-    def __init__(self, account_id: str, plane: DataPlane, addresses: AddressMap) -> None:
+    def __init__(self, account_id: str, plane: LazyDataPlane, addresses: AddressMap) -> None:
         self.account_id = account_id
         self.plane = plane
         self.addresses = addresses
