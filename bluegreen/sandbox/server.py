@@ -308,9 +308,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     from .services.tagging import Tagging
 
     router = handle.router
-    bus = EventBus(handle.clients, handle.account_id, handle.region,
-                   clients_for=lambda r: MotoClients(handle.moto_endpoint_url, r, handle.account_id))
-    stoppers.append(bus.close)
+    bus = EventBus(handle.clients, handle.account_id, handle.region)
     handle.event_log = bus.event_log
     handle.pipeline_starts = bus.pipeline_starts
     handle.services["events"] = bus
@@ -330,9 +328,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.services["codecommit"] = codecommit
     router.add("codecommit", codecommit)
 
-    gate = MotoEcrGate(handle.clients, bus,
-                       clients_for=lambda r: MotoClients(handle.moto_endpoint_url, r, handle.account_id))
-    stoppers.append(gate.close)
+    gate = MotoEcrGate(handle.clients, bus)
     registry = Registry(handle.state_dir / "registry", gate, handle.registry_host, handle.account_id)
     stoppers.append(registry.close)
     handle.services["registry"] = registry

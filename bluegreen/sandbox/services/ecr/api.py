@@ -17,9 +17,7 @@ import base64
 import binascii
 import json
 import re
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -48,13 +46,9 @@ class MotoEcrGate:
     region has its own), so a repository name is looked up in the sandbox's region first, then
     in any other region that has it: a stack in another region pushes to the same host."""
 
-    def __init__(self, clients: MotoClients, bus: EventBus,
-                 clients_for: Callable[[str], MotoClients] | None = None) -> None:
+    def __init__(self, clients: MotoClients, bus: EventBus) -> None:
         self.clients = clients
         self.bus = bus
-        self.clients_for = clients_for
-        self._regional: dict[str, MotoClients] = {}
-        self._lock = threading.Lock()
 
     def region_of(self, name: str) -> str | None:
         """The region whose ECR holds repository `name` (the sandbox's own first), or None."""
@@ -70,23 +64,11 @@ class MotoEcrGate:
         return None
 
     def _ecr(self, region: str) -> Any:
-        if region == self.clients.region or self.clients_for is None:
-            return self.clients.get("ecr")
-        with self._lock:
-            clients = self._regional.get(region)
-            if clients is None:
-                clients = self._regional[region] = self.clients_for(region)
-        return clients.get("ecr")
+        return self.clients.for_region(region).get("ecr")
 
     def _repository_ecr(self, name: str) -> tuple[Any, str]:
         region = self.region_of(name) or self.clients.region
         return self._ecr(region), region
-
-    def close(self) -> None:
-        with self._lock:
-            regional, self._regional = list(self._regional.values()), {}
-        for clients in regional:
-            clients.close()
 
     def repository_exists(self, name: str) -> bool:
         return self.region_of(name) is not None

@@ -55,11 +55,7 @@ class EventBus:
     emitted: list[dict[str, Any]] = field(default_factory=list)
     pipeline_starts: list[PipelineStartRequest] = field(default_factory=list)
     pipeline_start_hook: Callable[[PipelineStartRequest], None] | None = None
-    # moto clients of another region (rules are regional: an event is matched against the
-    # rules of its own region only)
-    clients_for: Callable[[str], MotoClients] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _regional: dict[str, MotoClients] = field(default_factory=dict, repr=False)
 
     def emit(
         self,
@@ -89,19 +85,8 @@ class EventBus:
         return event
 
     def _events_client(self, region: str) -> Any:
-        if region == self.region or self.clients_for is None:
-            return self.clients.get("events")
-        with self._lock:
-            clients = self._regional.get(region)
-            if clients is None:
-                clients = self._regional[region] = self.clients_for(region)
-        return clients.get("events")
-
-    def close(self) -> None:
-        with self._lock:
-            regional, self._regional = list(self._regional.values()), {}
-        for clients in regional:
-            clients.close()
+        # rules are regional: an event is matched against the rules of its own region only
+        return self.clients.for_region(region).get("events")
 
     def _rules(self, region: str) -> list[dict[str, Any]]:
         events = self._events_client(region)
