@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -152,6 +153,26 @@ def remove_sandbox_containers(docker_client: Any, instance_id: str) -> None:
     for container in docker_client.containers.list(all=True, filters={"label": f"bluegreen.sandbox={instance_id}"}):
         with contextlib.suppress(Exception):
             container.remove(force=True)
+
+
+@contextlib.contextmanager
+def docker_sandbox(docker_client: Any, *, check_threads: bool = False, **options: Any) -> Iterator[Any]:
+    """A sandbox of a module's own (``start_sandbox(port=0, **options)``), stopped with every
+    container its runtime started, even those a failed test left; with ``check_threads``, no
+    sandbox thread may outlive it."""
+    from bluegreen.sandbox.server import start_sandbox
+
+    before = set(threading.enumerate())
+    handle = start_sandbox(port=0, **options)
+    instance = handle.services["runtime"].instance_id
+    try:
+        yield handle
+    finally:
+        handle.stop()
+        remove_sandbox_containers(docker_client, instance)
+    if check_threads:
+        leftover = [t for t in threading.enumerate() if t not in before and t.name.startswith("bluegreen-sandbox")]
+        assert not leftover, f"sandbox threads still running after stop: {leftover}"
 
 
 # --- a blue/green stack with plain boto3 ---------------------------------------------------------

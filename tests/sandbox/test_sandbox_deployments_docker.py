@@ -28,15 +28,15 @@ from ecs_elb_support import (
     PORT,
     Image,
     Stack,
+    docker_sandbox,
     provision,
-    remove_sandbox_containers,
     sample_image,
     sandbox_containers,
     service,
     wait_for,
 )
 
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle
 
 pytestmark = pytest.mark.docker
 
@@ -52,16 +52,8 @@ def trust(service_principal: str) -> str:
 
 @pytest.fixture(scope="module")
 def ecs_sandbox(docker_client: Any) -> Iterator[SandboxHandle]:
-    before = set(threading.enumerate())
-    handle = start_sandbox(port=0, region=REGION, time_scale=120)
-    instance = handle.services["runtime"].instance_id
-    try:
+    with docker_sandbox(docker_client, check_threads=True, region=REGION, time_scale=120) as handle:
         yield handle
-    finally:
-        handle.stop()
-        remove_sandbox_containers(docker_client, instance)  # whatever a failed test left
-    leftover = [t for t in threading.enumerate() if t not in before and t.name.startswith("bluegreen-sandbox")]
-    assert not leftover, f"sandbox threads still running after stop: {leftover}"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ order, each leaving the service as the next one expects it (one task, then two, 
 from __future__ import annotations
 
 import ipaddress
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,11 +18,11 @@ from ecs_elb_support import (
     PORT,
     Image,
     Stack,
+    docker_sandbox,
     get,
     healthy_ids,
     listening,
     provision,
-    remove_sandbox_containers,
     running_tasks,
     sample_image,
     sandbox_containers,
@@ -31,7 +30,7 @@ from ecs_elb_support import (
     wait_for,
 )
 
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle
 
 pytestmark = pytest.mark.docker
 
@@ -40,16 +39,8 @@ REGION = "us-east-1"
 
 @pytest.fixture(scope="module")
 def ecs_sandbox(docker_client: Any) -> Iterator[SandboxHandle]:
-    before = set(threading.enumerate())
-    handle = start_sandbox(port=0, region=REGION, time_scale=30)
-    instance = handle.services["runtime"].instance_id
-    try:
+    with docker_sandbox(docker_client, check_threads=True, region=REGION, time_scale=30) as handle:
         yield handle
-    finally:
-        handle.stop()
-        remove_sandbox_containers(docker_client, instance)  # whatever a failed test left
-    leftover = [t for t in threading.enumerate() if t not in before and t.name.startswith("bluegreen-sandbox")]
-    assert not leftover, f"sandbox threads still running after stop: {leftover}"
 
 
 @pytest.fixture(scope="module")

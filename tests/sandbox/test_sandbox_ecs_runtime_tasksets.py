@@ -17,9 +17,9 @@ from ecs_elb_support import (
     PORT,
     Image,
     Stack,
+    docker_sandbox,
     get,
     provision,
-    remove_sandbox_containers,
     sample_image,
     sandbox_containers,
     service,
@@ -27,7 +27,7 @@ from ecs_elb_support import (
 )
 
 from bluegreen.sandbox.ecs import TaskSetView
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle
 from bluegreen.sandbox.wire import AwsError
 
 pytestmark = pytest.mark.docker
@@ -37,13 +37,8 @@ REGION = "us-east-1"
 
 @pytest.fixture(scope="module")
 def ecs_sandbox(docker_client: Any) -> Iterator[SandboxHandle]:
-    handle = start_sandbox(port=0, region=REGION, time_scale=30)
-    instance = handle.services["runtime"].instance_id
-    try:
+    with docker_sandbox(docker_client, region=REGION, time_scale=30) as handle:
         yield handle
-    finally:
-        handle.stop()
-        remove_sandbox_containers(docker_client, instance)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from ecs_elb_support import Image, remove_sandbox_containers, sample_image, service, wait_for
+from ecs_elb_support import Image, docker_sandbox, sample_image, service, wait_for
 from test_sandbox_deployments_docker import (
     REGION,
     Load,
@@ -27,7 +27,7 @@ from test_sandbox_deployments_docker import (
     trust,
 )
 
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
+from bluegreen.sandbox.server import SandboxHandle
 
 pytestmark = pytest.mark.docker
 LIMITED = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited"
@@ -36,13 +36,8 @@ LOOPS = 4  # parallel keep-alive connections: enough for 200+ requests a second 
 
 @pytest.fixture(scope="module")
 def sandbox(docker_client: Any) -> Iterator[SandboxHandle]:
-    handle = start_sandbox(port=0, region=REGION, time_scale=8, tasks="docker")
-    instance = handle.services["runtime"].instance_id
-    try:
+    with docker_sandbox(docker_client, region=REGION, time_scale=8, tasks="docker") as handle:
         yield handle
-    finally:
-        handle.stop()
-        remove_sandbox_containers(docker_client, instance)
 
 
 @pytest.fixture(scope="module")
