@@ -154,16 +154,22 @@ def _trigger(ex: Execution) -> dict[str, str]:
     return {"triggerType": ex.trigger.trigger_type, "triggerDetail": ex.trigger.detail}
 
 
+def _summary_and_url(revision: Any) -> dict[str, Any]:
+    """A source revision's optional members (ExecutionSummary and ArtifactRevision alike)."""
+    out: dict[str, Any] = {}
+    if revision.summary:
+        out["revisionSummary"] = revision.summary
+    if revision.url:
+        out["revisionUrl"] = revision.url
+    return out
+
+
 def execution_summary(ex: Execution) -> dict[str, Any]:
     revisions = []
     for run in _source_runs(ex):
         assert run.revision is not None
-        item: dict[str, Any] = {"actionName": run.name, "revisionId": run.revision.revision_id}
-        if run.revision.summary:
-            item["revisionSummary"] = run.revision.summary
-        if run.revision.url:
-            item["revisionUrl"] = run.revision.url
-        revisions.append(item)
+        revisions.append({"actionName": run.name, "revisionId": run.revision.revision_id,
+                          **_summary_and_url(run.revision)})
     out: dict[str, Any] = {
         "pipelineExecutionId": ex.execution_id,
         "status": ex.status,
@@ -184,17 +190,13 @@ def pipeline_execution(ex: Execution) -> dict[str, Any]:
     for run in _source_runs(ex):
         assert run.revision is not None
         for ref in run.outputs:
-            item: dict[str, Any] = {
+            revisions.append({
                 "name": ref.name,
                 "revisionId": run.revision.revision_id,
                 "revisionChangeIdentifier": run.revision.change_id,
                 "created": run.revision.created,
-            }
-            if run.revision.summary:
-                item["revisionSummary"] = run.revision.summary
-            if run.revision.url:
-                item["revisionUrl"] = run.revision.url
-            revisions.append(item)
+                **_summary_and_url(run.revision),
+            })
     out: dict[str, Any] = {
         "pipelineName": ex.pipeline_name,
         "pipelineVersion": ex.pipeline_version,
