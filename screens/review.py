@@ -119,12 +119,20 @@ class ReviewScreen(StepScreen):
         try:
             plan = await Stack(session, self.draft.config, base_dir=self.context.base_dir).plan()
         except Exception as exc:
+            if self.left():
+                return
             self.planning, self.plan_error = False, describe_problem(exc)
             self.query_one(PlanTable).show_message(
                 Text(f"The plan failed: {self.plan_error}  (ctrl+r plans again)", style="red"))
             self.refresh_apply()
             return
-        self.show_plan(plan.rows)
+        if not self.left():
+            self.show_plan(plan.rows)
+
+    def left(self) -> bool:
+        """The user went Back (or on) while the plan was worked out: this screen's widgets are
+        being removed, and the plan is worked out again when the step is shown next."""
+        return not self.is_attached or not self.query(PlanTable)
 
     def show_plan(self, rows: Sequence[Any]) -> None:
         """Show plan rows (`runner.PlanRow`); tests feed fixed ones here."""

@@ -202,13 +202,13 @@ def _green_weight(sandbox: SandboxHandle, deployment_id: str, target_id: str) ->
 def test_production_traffic_moves_as_the_deployment_reports(ecs_sandbox: SandboxHandle, images: tuple[Image, Image],
                                                             role: str, load: Any, docker_client: Any) -> None:
     v1, v2 = images
-    # a custom linear configuration: 25% every 2 minutes, a second per step at this time scale,
+    # a custom linear configuration: 25% every 5 minutes, 2.5 seconds per step at this time scale,
     # long enough for tens of answers per step even on a busy machine
     ecs_sandbox.client("codedeploy").create_deployment_config(
-        deploymentConfigName="Linear25PercentEvery2Minutes", computePlatform="ECS",
+        deploymentConfigName="Linear25PercentEvery5Minutes", computePlatform="ECS",
         trafficRoutingConfig={"type": "TimeBasedLinear",
-                              "timeBasedLinear": {"linearPercentage": 25, "linearInterval": 2}})
-    deployed = blue_green(ecs_sandbox, v1, role, "shift", "Linear25PercentEvery2Minutes")
+                              "timeBasedLinear": {"linearPercentage": 25, "linearInterval": 5}})
+    deployed = blue_green(ecs_sandbox, v1, role, "shift", "Linear25PercentEvery5Minutes")
     stack = deployed.stack
     blue_set = service(ecs_sandbox, stack)["taskSets"][0]["id"]
     traffic = load(stack)

@@ -94,6 +94,25 @@ async def test_review_plans_creates_and_apply_moves_on(session: AwsSession) -> N
     assert answers == [Nav.NEXT]
 
 
+async def test_leaving_review_while_it_plans_is_quiet(session: AwsSession) -> None:
+    # Back pressed while the plan is worked out: Textual removes the screen's widgets before the
+    # screen (and its workers); a plan arriving in between once found no PlanTable and ended the
+    # whole app. Removing the table first puts the worker in exactly that moment.
+    app = app_for(draft("rv-left"), session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = ReviewScreen(app.context)
+        await app.push_screen(screen)
+        assert screen.planning
+        workers = [w for w in screen.workers if w.group == "plan"]
+        await screen.query_one(PlanTable).remove()
+        await until(pilot, lambda: all(w.is_finished for w in workers), 30, "the plan worker ends")
+        await pilot.pause()
+        assert [w.state.name for w in workers] == ["SUCCESS"]
+        assert app.is_running and app.return_code is None
+        app.pop_screen()
+        await pilot.pause()
+
+
 async def test_review_conflict_disables_apply(session: AwsSession) -> None:
     app = app_for(draft("rv-novpc", network={"vpc": "vpc-0123456789abcdef0"}), session)
     answers: list[Nav | None] = []
