@@ -98,6 +98,9 @@ class LazyGroup(click.Group):
         "destroy": ("tui.cli_stack:destroy", "Delete everything the stack created, in reverse order."),
         "push": ("tui.cli_stack:push", "Build the image and push it to ECR (starts a deployment)."),
         "unlock": ("tui.cli_stack:unlock", "Remove the stack's lock left by a crashed apply or destroy."),
+        "status": ("tui.cli_watch:status", "One snapshot of executions, the deployment and traffic."),
+        "watch": ("tui.cli_watch:watch", "The live monitor: executions, lifecycle, traffic, controls."),
+        "deploy": ("tui.cli_watch:deploy", "Steer the deployment: start|continue|end-wait|stop|rollback|retry."),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
