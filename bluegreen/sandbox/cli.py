@@ -40,7 +40,9 @@ def _banner(handle: Any) -> str:
         f"  registry:  {handle.registry_host}  (docker login -u AWS -p $(aws ecr get-login-password) {handle.registry_host})",
         f"  state:     {handle.state_dir}",
         *(
-            [f"  throttle:  {handle.router.throttle_rate:.0%} of API calls answered with a throttling error"]
+            [f"  throttle:  {handle.router.throttle_rate:.0%} of "
+             f"{'read calls (Describe*, Get*, List*, BatchGet*, Head*)' if handle.router.throttle_reads_only else 'API calls'}"
+             " answered with a throttling error"]
             if handle.router.throttle_rate
             else []
         ),
@@ -91,6 +93,13 @@ def _banner(handle: Any) -> str:
     help="Answer this fraction of AWS API calls with the service's throttling error (retry tests).",
 )
 @click.option(
+    "--throttle-reads-only",
+    is_flag=True,
+    default=False,
+    help="Apply --throttle-rate to read calls only (Describe*, Get*, List*, BatchGet*, Head*); "
+    "other calls are never throttled.",
+)
+@click.option(
     "--throttle-seed", default=None, type=int, help="Seed for choosing the throttled calls (reproducible runs)."
 )
 @click.option(
@@ -118,6 +127,7 @@ def sandbox_command(
     account_id: str,
     region: str,
     throttle_rate: float,
+    throttle_reads_only: bool,
     throttle_seed: int | None,
     tasks: str,
     time_scale: float,
@@ -143,6 +153,7 @@ def sandbox_command(
             region=region,
             throttle_rate=throttle_rate,
             throttle_seed=throttle_seed,
+            throttle_reads_only=throttle_reads_only,
             time_scale=time_scale,
             tasks=tasks,
         )

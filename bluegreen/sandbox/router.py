@@ -7,8 +7,9 @@ handlers; the rest is forwarded to moto, and handlers may check a request before
 answer, never a stack trace or an HTML error page.
 
 Two things happen to every AWS API call before it is served: a fraction ``throttle_rate`` of them
-is answered with the service's throttling error (tests of retry logic), and the first call for a
-region calls ``on_region(region)`` (the sandbox seeds that region's network then).
+(of the read calls only with ``throttle_reads_only``: see :func:`is_read`) is answered with the
+service's throttling error (tests of retry logic), and the first call for a region calls
+``on_region(region)`` (the sandbox seeds that region's network then).
 ``GET /_bluegreen/health`` answers ``{"sandbox": "bluegreen", ...}`` so a client can tell a
 bluegreen sandbox from anything else listening on the port.
 """
@@ -79,6 +80,24 @@ class BodyTooLarge(Exception):
     pass
 
 
+# Operation names of calls that only read. Head* (S3's HeadObject, HeadBucket) reads too, though
+# its name says so less plainly.
+READ_PREFIXES = ("Describe", "Get", "List", "BatchGet", "Head")
+
+
+def is_read(operation: str | None) -> bool:
+    """Is this the name of an operation that only reads (``DescribeServices``, ``GetObject``,
+    ``ListTasks``, ``BatchGetDeployments``, ``HeadObject``)? A name must continue with a capital
+    after the prefix (``Listen...`` would not count)."""
+    if not operation:
+        return False
+    for prefix in READ_PREFIXES:
+        rest = operation[len(prefix):]
+        if operation.startswith(prefix) and rest[:1].isupper():
+            return True
+    return False
+
+
 @functools.lru_cache(maxsize=64)
 def operation_names(service: str) -> frozenset[str]:
     import botocore.session
@@ -137,12 +156,15 @@ class Router:
         registry: WsgiApp | None = None,
         throttle_rate: float = 0.0,
         throttle_seed: int | None = None,
+        throttle_reads_only: bool = False,
     ) -> None:
         self.forwarder = forwarder
         self.latency = max(0.0, latency_ms) / 1000.0
         self.registry = registry
         self.handlers: dict[str, list[ServiceHandler]] = {}
         self.throttle_rate = throttle_rate
+        # True: only read calls (is_read) are throttled; changeable at run time like the rate
+        self.throttle_reads_only = throttle_reads_only
         self.throttled = 0  # calls answered with a throttling error so far
         self._rng = random.Random(throttle_seed)
         self._rng_lock = threading.Lock()
@@ -161,10 +183,12 @@ class Router:
             raise ValueError(f"throttle_rate must be between 0 and 1, not {rate}")
         self._throttle_rate = rate
 
-    def _throttle(self) -> bool:
+    def _throttle(self, req: AwsRequest) -> bool:
         rate = self._throttle_rate
         if rate <= 0.0:
             return False
+        if self.throttle_reads_only and not _is_read_call(req):
+            return False  # a write is never throttled, and draws no number (seeded runs repeat)
         with self._rng_lock:
             hit = rate >= 1.0 or self._rng.random() < rate
             if hit:
@@ -212,7 +236,7 @@ class Router:
                 raise AwsError(
                     "MethodNotAllowed", f"The HTTP method {req.method[:32]} is not allowed.", 405
                 )
-            if req.service and self._throttle():
+            if req.service and self._throttle(req):
                 resp = throttling_response(req, _protocol(req))
             else:
                 validate.check(req, owned=self._owned(req))
@@ -244,6 +268,7 @@ class Router:
             return [b""]
         payload = {"sandbox": "bluegreen", "version": __version__, **self.info}
         payload["throttle_rate"] = self._throttle_rate
+        payload["throttle_reads_only"] = self.throttle_reads_only
         body = json.dumps(payload).encode()
         start_response(
             "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
@@ -302,6 +327,16 @@ def _protocol(req: AwsRequest) -> str:
     ):
         return "rest-json"
     return req.protocol
+
+
+def _is_read_call(req: AwsRequest) -> bool:
+    """JSON and query calls name their operation; a REST call's is found from its method and path
+    (a read when every operation it fits best is one: S3's ``GET /`` is ``ListBuckets`` or
+    ``ListDirectoryBuckets``)."""
+    if req.protocol in ("rest-xml", "rest-json"):
+        names = validate_rest.operation_names(req, req.protocol)
+        return bool(names) and all(is_read(n) for n in names)
+    return is_read(req.operation)
 
 
 def _is_html(resp: Response) -> bool:

@@ -128,6 +128,7 @@ def start_sandbox(
     forward: str = "inprocess",
     throttle_rate: float = 0.0,
     throttle_seed: int | None = None,
+    throttle_reads_only: bool = False,
     read_timeout: float = READ_TIMEOUT,
     idle_timeout: float = IDLE_TIMEOUT,
     time_scale: float = 1.0,
@@ -140,7 +141,9 @@ def start_sandbox(
     ``seed`` adds the internet gateway, default route and private subnet (to this region at start,
     to any other region on its first request). ``throttle_rate`` answers that fraction of AWS API
     calls with the service's throttling error (reproducibly with ``throttle_seed``; changeable at
-    run time as ``handle.router.throttle_rate``). ``forward`` chooses how
+    run time as ``handle.router.throttle_rate``); with ``throttle_reads_only`` only read calls
+    (Describe*, Get*, List*, BatchGet*, Head*) are throttled (``handle.router.throttle_reads_only``
+    at run time). ``forward`` chooses how
     the router reaches moto: ``"inprocess"`` calls moto's WSGI app directly (fast), ``"http"`` goes
     through ThreadedMotoServer's loopback port. ``read_timeout`` bounds how long a request's head
     may take to arrive and how long any read of its body may wait; ``idle_timeout`` how long a
@@ -200,7 +203,8 @@ def start_sandbox(
             stoppers.append(forwarder.close)
 
             router = Router(
-                forwarder, latency_ms=latency_ms, throttle_rate=throttle_rate, throttle_seed=throttle_seed
+                forwarder, latency_ms=latency_ms, throttle_rate=throttle_rate, throttle_seed=throttle_seed,
+                throttle_reads_only=throttle_reads_only,
             )
             router.info.update({"region": region, "account_id": account_id})
             server = StoppableServer(

@@ -62,13 +62,7 @@ def check(req: AwsRequest, protocol: str) -> None:
     model = validate.service_model(req.service)
     if model is None:
         return
-    path = req.path
-    if req.service == "s3":
-        m = _VHOST.match(req.headers.get("host", ""))
-        if m:  # virtual-hosted style: the bucket is in the host name
-            path = "/" + m.group("bucket") + ("" if path == "/" else path)
-        if path.count("/") == 1 or (path.count("/") == 2 and path.endswith("/")):
-            path = path.rstrip("/") or "/"  # "/bucket/" is the bucket, not an empty key
+    path = _model_path(req)
     query = parse_qs(req.query_string, keep_blank_values=True)
     op, params = _match(req.service, req.method, path, query, req.headers)
     if op is _NO_OPERATION:
@@ -84,6 +78,28 @@ def check(req: AwsRequest, protocol: str) -> None:
 
 
 # --- finding the operation ----------------------------------------------------------------------
+
+
+def operation_names(req: AwsRequest, protocol: str) -> list[str]:
+    """The model's names of the operations a REST request fits best (``["GetObject"]``; S3's
+    ``GET /`` fits ``ListBuckets`` and ``ListDirectoryBuckets`` equally); empty when the request
+    is not REST or fits none."""
+    if not req.service or protocol not in ("rest-xml", "rest-json") or validate.service_model(req.service) is None:
+        return []
+    query = parse_qs(req.query_string, keep_blank_values=True)
+    return [str(t.op.name) for t, _ in _best(req.service, req.method, _model_path(req), query, req.headers)]
+
+
+def _model_path(req: AwsRequest) -> str:
+    """The request's path as the model's ``requestUri`` templates see it (S3: path style)."""
+    path = req.path
+    if req.service == "s3":
+        m = _VHOST.match(req.headers.get("host", ""))
+        if m:  # virtual-hosted style: the bucket is in the host name
+            path = "/" + m.group("bucket") + ("" if path == "/" else path)
+        if path.count("/") == 1 or (path.count("/") == 2 and path.endswith("/")):
+            path = path.rstrip("/") or "/"  # "/bucket/" is the bucket, not an empty key
+    return path
 
 
 @dataclass
@@ -124,6 +140,19 @@ def _match(
 ) -> tuple[Any, dict[str, str]]:
     """The operation the request is for and its path parameters; :data:`_NO_OPERATION` when none
     fits, None when several fit equally."""
+    winners = _best(service, method, path, query, headers)
+    if not winners:
+        return _NO_OPERATION, {}
+    if len(winners) != 1:
+        return None, {}
+    return winners[0][0].op, winners[0][1]
+
+
+def _best(
+    service: str, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str]
+) -> list[tuple[_Template, dict[str, str]]]:
+    """The templates that fit the request best (deprecated ones dropped from a tie), with their
+    path parameters."""
     parts = path.split("/")[1:] if path != "/" else []
     best: list[tuple[int, _Template, dict[str, str]]] = []
     for t in _templates(service).get(method, []):
@@ -138,14 +167,12 @@ def _match(
             continue
         best.append((len(t.literals) + len(t.required), t, params))
     if not best:
-        return _NO_OPERATION, {}
+        return []
     top = max(score for score, _, _ in best)
     winners = [(t, p) for score, t, p in best if score == top]
     if len(winners) > 1:
         winners = [(t, p) for t, p in winners if not t.op.deprecated]
-    if len(winners) != 1:
-        return None, {}
-    return winners[0][0].op, winners[0][1]
+    return winners
 
 
 _NO_OPERATION = object()

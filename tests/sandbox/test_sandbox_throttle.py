@@ -118,3 +118,116 @@ def test_invalid_rates_are_refused(sandbox) -> None:
     with pytest.raises(ValueError):
         start_sandbox(throttle_rate=-0.1)
     assert sandbox.router.throttle_rate == 0.0
+
+
+# --- read calls only -----------------------------------------------------------------------------
+
+
+def test_read_operation_names() -> None:
+    from bluegreen.sandbox.router import is_read
+
+    for name in ("DescribeServices", "GetObject", "ListTasks", "BatchGetDeployments", "HeadBucket"):
+        assert is_read(name), name
+    for name in ("CreateCluster", "PutObject", "BatchDeleteImage", "UpdateService", "Listen", "Getaway",
+                 "StartPipelineExecution", "GET /bucket", "", None):
+        assert not is_read(name), name
+
+
+# (client, call, error code): reads in each protocol family, REST ones named from the model
+READS: list[tuple[str, Callable[[Any], Any], str]] = [
+    ("ecs", lambda c: c.list_clusters(), "ThrottlingException"),  # JSON
+    ("ecs", lambda c: c.describe_clusters(clusters=["default"]), "ThrottlingException"),
+    ("codedeploy", lambda c: c.batch_get_deployments(deploymentIds=["d-ABCDEFGHI"]), "ThrottlingException"),
+    ("sts", lambda c: c.get_caller_identity(), "Throttling"),  # query
+    ("ec2", lambda c: c.describe_vpcs(), "RequestLimitExceeded"),  # EC2 query
+    ("s3", lambda c: c.list_buckets(), "SlowDown"),  # REST-XML: GET / is ListBuckets or ListDirectoryBuckets
+    ("s3", lambda c: c.get_object(Bucket="throttle-reads", Key="k"), "SlowDown"),
+    ("s3", lambda c: c.head_bucket(Bucket="throttle-reads"), "503"),  # an answer to HEAD has no body
+    ("lambda", lambda c: c.list_functions(), "TooManyRequestsException"),  # REST-JSON
+]
+
+
+def test_reads_only_throttles_reads_and_lets_writes_through(sandbox) -> None:
+    clients: dict[str, Any] = {}
+
+    def client(name: str) -> Any:
+        return clients.setdefault(name, sandbox.client(name, config=NO_RETRIES))
+
+    sandbox.router.throttle_reads_only = True
+    try:
+        with throttled(sandbox, 1.0):
+            # writes in each family go through (they would all fail at rate 1 otherwise)
+            client("ecs").create_cluster(clusterName="throttle-reads")
+            client("s3").create_bucket(Bucket="throttle-reads")
+            client("s3").put_object(Bucket="throttle-reads", Key="k", Body=b"v")
+            client("ec2").create_tags(Resources=[sandbox.seed.vpc_id], Tags=[{"Key": "throttle", "Value": "x"}])
+            client("iam").create_role(RoleName="throttle-reads", AssumeRolePolicyDocument="{}")
+            for service, call, code in READS:
+                with pytest.raises(ClientError) as info:
+                    call(client(service))
+                assert info.value.response["Error"]["Code"] == code, service
+    finally:
+        sandbox.router.throttle_reads_only = False
+    # the same reads pass again with the rate back at 0
+    assert client("s3").get_object(Bucket="throttle-reads", Key="k")["Body"].read() == b"v"
+    assert "throttle-reads" in [c.split("/")[-1] for c in client("ecs").list_clusters()["clusterArns"]]
+
+
+def test_reads_only_at_run_time_and_in_the_health_answer(sandbox) -> None:
+    ecs = sandbox.client("ecs", config=NO_RETRIES)
+    url = f"{sandbox.endpoint_url}/_bluegreen/health"
+    assert requests.get(url, timeout=5).json()["throttle_reads_only"] is False
+    with throttled(sandbox, 1.0):
+        with pytest.raises(ClientError):  # every call, the default
+            ecs.create_cluster(clusterName="throttle-all")
+        sandbox.router.throttle_reads_only = True
+        try:
+            assert requests.get(url, timeout=5).json()["throttle_reads_only"] is True
+            ecs.create_cluster(clusterName="throttle-all")
+            with pytest.raises(ClientError):
+                ecs.list_clusters()
+        finally:
+            sandbox.router.throttle_reads_only = False
+        with pytest.raises(ClientError):  # back to every call
+            ecs.delete_cluster(cluster="throttle-all")
+    ecs.delete_cluster(cluster="throttle-all")
+
+
+def test_reads_only_with_a_seed_draws_only_for_reads() -> None:
+    """Writes in between do not shift which reads are throttled: a seeded run repeats."""
+
+    def pattern(writes: bool) -> list[bool]:
+        with start_sandbox(seed=False, throttle_rate=0.5, throttle_seed=7, throttle_reads_only=True,
+                           region="eu-west-3") as h:
+            ecs = h.client("ecs", config=NO_RETRIES)
+            out = []
+            for i in range(12):
+                if writes:
+                    ecs.create_cluster(clusterName=f"c{i}")  # never throttled
+                try:
+                    ecs.list_clusters()
+                    out.append(False)
+                except ClientError as exc:
+                    assert exc.response["Error"]["Code"] == "ThrottlingException"
+                    out.append(True)
+            return out
+
+    first = pattern(writes=False)
+    assert first == pattern(writes=True)
+    assert any(first) and not all(first)
+
+
+def test_cli_option_reads_only() -> None:
+    import boto3
+    from test_sandbox_cli import launch
+
+    with launch("--port", "0", "--throttle-rate", "1", "--throttle-reads-only", "--region", "eu-north-1") as (
+        _, endpoint, lines,
+    ):
+        assert "throttle:  100% of read calls" in "".join(lines)
+        ecs = boto3.client("ecs", endpoint_url=endpoint, region_name="eu-north-1", aws_access_key_id="testing",
+                           aws_secret_access_key="testing", config=NO_RETRIES)
+        ecs.create_cluster(clusterName="reads-only")
+        with pytest.raises(ClientError) as info:
+            ecs.list_clusters()
+        assert info.value.response["Error"]["Code"] == "ThrottlingException"
