@@ -126,6 +126,14 @@ def type_errors(value: Any, shape: Any) -> list[str]:
     return [message for kind, message in _Checker(json_types=True).run(value, shape) if kind == "type"]
 
 
+def constraint_message(value: Any, shape: Any) -> str | None:
+    """The ``N validation error(s) detected: ...`` message for the constraints JSON parameters
+    break (required members, lengths, enums, ranges), or None: for handlers that answer an
+    operation themselves and use their service's own exception for it."""
+    broken = [message for kind, message in _Checker(json_types=True).run(value, shape) if kind == "constraint"]
+    return _message(broken) if broken else None
+
+
 def _message(violations: list[str]) -> str:
     n = len(violations)
     shown = violations[:MAX_ERRORS]

@@ -198,9 +198,10 @@ class Stack:
 
 
 def provision(sandbox: Any, image_uri: str, name: str, *, production_port: int = 80, test_port: int = 8080,
-              desired: int = 1, deregistration_delay_s: int = 15) -> Stack:
+              desired: int = 1, deregistration_delay_s: int = 15, command: list[str] | None = None) -> Stack:
     """A load balancer with two listeners (both on blue, as before a deployment), two ``ip``
-    target groups, a cluster, a task definition with awslogs and a CODE_DEPLOY service."""
+    target groups, a cluster, a task definition with awslogs (and ``command``, when given) and a
+    CODE_DEPLOY service."""
     seed = sandbox.seed
     subnets = list(seed.public_subnet_ids[:2])
     ec2, elb, ecs, logs = (sandbox.client(n) for n in ("ec2", "elbv2", "ecs", "logs"))
@@ -231,6 +232,7 @@ def provision(sandbox: Any, image_uri: str, name: str, *, production_port: int =
             "portMappings": [{"containerPort": PORT, "protocol": "tcp"}],
             "logConfiguration": {"logDriver": "awslogs", "options": {
                 "awslogs-group": log_group, "awslogs-region": sandbox.region, "awslogs-stream-prefix": "web"}},
+            **({"command": command} if command is not None else {}),
         }])["taskDefinition"]["taskDefinitionArn"]
     ecs.create_service(
         cluster=name, serviceName=name, taskDefinition=definition, desiredCount=desired, launchType="FARGATE",

@@ -13,7 +13,7 @@ from typing import Any
 from ..clock import Clock
 from ..runtime import TaskRuntime
 from .addresses import AddressMap
-from .logpump import LogPump
+from .logstreams import TaskLogStreams
 from .model import ACTIVE, DRAINING, INACTIVE, PRIMARY, STOPPED, LoadBalancerSpec, ServiceRecord, TaskRecord
 from .motostate import MotoState
 from .scheduler import Scheduler, Targets
@@ -26,18 +26,17 @@ STACK_TAG = "bluegreen:stack"
 
 class EcsEngine(TaskSetControl):
     def __init__(self, account_id: str, runtime: TaskRuntime, targets: Targets, addresses: AddressMap,
-                 clock: Clock, *, tick_s: float = 0.1, log_interval_s: float = 0.5) -> None:
+                 clock: Clock, *, tick_s: float = 0.1) -> None:
         moto = MotoState(account_id)
         self.runtime = runtime
-        self.logs = LogPump(account_id, runtime, log_interval_s)
+        self.logs = TaskLogStreams(account_id, runtime)  # read by the Logs API (services/logs)
         scheduler = Scheduler(account_id, runtime, targets, addresses, clock, self.logs,
                               moto.task_definition, moto.subnet, tick_s=tick_s)
         super().__init__(account_id, scheduler, moto)
 
     def stop(self) -> None:
-        """The scheduler's loop and the log pump end (the runtime stops the containers)."""
+        """The scheduler's loop ends (the runtime stops the containers)."""
         self.scheduler.stop()
-        self.logs.stop()
 
     # --- services ------------------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ from ..runtime import (
 )
 from . import events
 from .addresses import Address, AddressMap
-from .logpump import LogPump
+from .logstreams import TaskLogStreams
 from .model import (
     ACTIVE,
     DEACTIVATING,
@@ -90,7 +90,7 @@ class Scheduler:
         targets: Targets,
         addresses: AddressMap,
         clock: Clock,
-        logs: LogPump,
+        logs: TaskLogStreams,
         definitions: DefinitionSource,
         subnets: SubnetSource,
         *,

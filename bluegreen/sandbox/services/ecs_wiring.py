@@ -1,5 +1,5 @@
 """The sandbox's tasks and load balancers, put together: the task runtime, the load balancer data
-plane, the ECS engine, and their ECS and ELBv2 handlers on the router.
+plane, the ECS engine, and their ECS, ELBv2 and CloudWatch Logs handlers on the router.
 
 ``install`` is called by the server while it installs the services; ``stop_before_server`` moves
 their stop steps after the HTTP server's in the stop list (stop steps run last first), so tasks and
@@ -20,13 +20,14 @@ from .ecs_tasks import EcsServiceTasks
 from .elbv2_dataplane import Elbv2DataPlane
 from .elbv2_listeners import ListenerProxies
 from .elbv2_targets import LoadBalancerTargets
+from .logs import TaskLogs
 
 _LATE = "_stop_before_server"
 
 
 def install(handle: Any, registry: Any, stoppers: list[Any]) -> None:
     """``handle.services``: ``dataplane``, ``runtime``, ``ecs`` (the task-set control CodeDeploy
-    uses), ``elbv2`` (``listener_address``)."""
+    uses), ``elbv2`` (``listener_address``), ``logs`` (the task log streams the Logs API reads)."""
     router: Router = handle.router
     clients: MotoClients = handle.clients
     plane = LazyDataPlane(time_scale=handle.clock.time_scale)  # starts with the first load balancer
@@ -49,6 +50,10 @@ def install(handle: Any, registry: Any, stoppers: list[Any]) -> None:
     router.add("ecs", EcsChecks(clients))
     router.add("ecs", EcsRealism(handle.account_id, handle.region, engine))
     router.add("ecs", EcsServiceTasks(handle.account_id, handle.region, engine))
+
+    # the task log groups read from the runtime; every other group stays moto's
+    handle.services["logs"] = engine.logs
+    router.add("logs", TaskLogs(handle.account_id, handle.region, engine.logs))
 
     elbv2 = Elbv2DataPlane(handle.account_id, handle.region, ListenerProxies(plane, router.info), targets)
     handle.services["elbv2"] = elbv2
