@@ -4,7 +4,8 @@ The engine's apply runs in an async worker (its boto3 calls go to threads inside
 its events reach the resource tree as messages, from whichever thread emitted them (the
 image build runs in one). A failure shows its fix and offers Retry, which simply applies
 again: apply resumes, finding what exists by name and tag. When all is done, the load
-balancer URL gets an HTTP GET and the screen ends on a summary with a Done button.
+balancer URL gets an HTTP GET and the screen ends on a summary with a Watch button, which
+opens the live monitor of the stack.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class ProvisionScreen(StepScreen):
     INTRO = "Creating the stack. A failure shows its fix; Retry then resumes where it stopped."
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "next", "Done", priority=True),
+        Binding("ctrl+n", "next", "Watch", priority=True),
         Binding("ctrl+r", "retry", "Retry"),
     ]
 
@@ -95,7 +96,7 @@ class ProvisionScreen(StepScreen):
         nav = self.query_one("#nav")
         nav.mount(Button("Retry", id="retry", variant="warning"), before="#next")
         done = self.query_one("#next", Button)
-        done.label = "Done"
+        done.label = "Watch"
         done.disabled = True
         self.query_one("#tree Tree").focus()
         rows = self.context.plan.rows if self.context.plan is not None else ()
@@ -260,7 +261,8 @@ class ProvisionScreen(StepScreen):
         push = "push an image to deploy: " + (connection.command_hint(command) if connection else command)
         if self.draft.path is None or self.draft.dirty:
             push += " (export the config first: ctrl+e)"
-        line("Next", push, "bold cyan")
+        line("Next", "Watch (ctrl+n) opens the live monitor: executions, lifecycle, traffic shifts", "bold cyan")
+        line("", push, "cyan")
         if sandbox:
             line("", "This sandbox lives inside the wizard and stops when you leave; "
                      "'bluegreen sandbox' runs one that stays.", "dim")

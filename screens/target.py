@@ -21,6 +21,7 @@ from bluegreen.aws.session import Identity
 from bluegreen.aws.target import Connection
 from screens.base import StepScreen
 from screens.widgets.field import ConfigField
+from screens.widgets.stack_list import StackList
 
 
 class TargetReady(Message):
@@ -64,6 +65,7 @@ class TargetScreen(StepScreen):
             yield RadioButton("AWS account (a profile from your AWS config)",
                               value=not self.context.sandbox_requested, id="use-aws")
         yield Static("", id="status")
+        yield StackList(id="stack-list")
         with Vertical(id="aws"):
             yield Label("AWS profile")
             yield Select([], prompt="(default credentials)", id="profile", compact=True)
@@ -155,6 +157,44 @@ class TargetScreen(StepScreen):
         self.query_one("#status", Static).update(
             f"[green]✓ {connection.where}[/green]  account {identity.account}  [dim]{identity.arn}[/dim]{note}")
         self.refresh_problems()
+        self.list_stacks(connection)
+
+    # -- stacks already there: the home of an account ---------------------------------
+
+    @work(thread=True, exclusive=True, group="stacks")
+    def list_stacks(self, connection: Connection) -> None:
+        from bluegreen.watch.target import find_stacks
+
+        try:
+            stacks = find_stacks(connection.session)
+        except Exception:
+            return  # a list we cannot read is left out: setting up a stack does not need it
+        if self.context.connection is connection and self.is_attached:
+            self.app.call_from_thread(self.query_one(StackList).show, stacks)
+
+    @on(StackList.Watch)
+    def watch_stack(self, event: StackList.Watch) -> None:
+        event.stop()
+        connection = self.context.connection
+        if connection is not None:
+            self.notify(f"opening the monitor of {event.stack.stack}…")
+            self.open_monitor(connection, event.stack.pipeline)
+
+    @work(thread=True, exclusive=True, group="monitor")
+    def open_monitor(self, connection: Connection, pipeline: str) -> None:
+        from bluegreen.aws.discovery import describe_problem
+        from bluegreen.watch.target import find_target
+        from screens.monitor_launch import monitor_for, prepare
+
+        try:
+            target = find_target(connection.session, pipeline)
+            config = self.draft.config if self.draft.path and self.draft.config.pipeline.name == pipeline else None
+            watched = prepare(connection, target, config, self.context.base_dir)
+        except Exception as exc:
+            self.app.call_from_thread(self.notify, f"cannot watch {pipeline}: {describe_problem(exc)}",
+                                      severity="error")
+            return
+        self.app.call_from_thread(lambda: self.app.push_screen(monitor_for(watched)))
 
     # -- open an existing config ---------------------------------------------------
 

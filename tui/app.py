@@ -67,7 +67,21 @@ class BlueGreenApp(App[None]):
                 index += 1
             elif answer is Nav.QUIT:
                 break
+        if index >= len(STEPS) and self.context.connection is not None:
+            await self.watch_provisioned()  # the Provision step continues into the monitor
         self.exit()
+
+    async def watch_provisioned(self) -> None:
+        """The live monitor of the stack just provisioned, until the user closes it."""
+        import asyncio
+
+        from bluegreen.watch.target import target_of
+        from screens.monitor_launch import monitor_for, prepare
+
+        connection, config = self.context.connection, self.context.draft.config
+        assert connection is not None
+        watched = await asyncio.to_thread(prepare, connection, target_of(config), config, self.context.base_dir)
+        await self.push_screen_wait(monitor_for(watched))
 
     # -- shared actions ------------------------------------------------------------
 

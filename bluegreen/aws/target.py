@@ -67,6 +67,15 @@ class Connection:
     def identity(self) -> Identity:
         return self.session.identity()
 
+    def aws_time_scale(self) -> float:
+        """How many times faster than AWS the target runs CodeDeploy's minutes: the sandbox's
+        --time-scale (asked of it), 1 on AWS. The monitor counts waits' time left with it."""
+        if not self.is_sandbox or not self.endpoint_url:
+            return 1.0
+        from bluegreen.sandbox.server import sandbox_time_scale
+
+        return sandbox_time_scale(self.endpoint_url)
+
     def command_hint(self, command: str) -> str:
         """`command` (a bluegreen command line) as the user must type it to reach this
         same target from another terminal."""

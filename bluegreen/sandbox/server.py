@@ -206,7 +206,7 @@ def start_sandbox(
                 forwarder, latency_ms=latency_ms, throttle_rate=throttle_rate, throttle_seed=throttle_seed,
                 throttle_reads_only=throttle_reads_only,
             )
-            router.info.update({"region": region, "account_id": account_id})
+            router.info.update({"region": region, "account_id": account_id, "time_scale": time_scale})
             server = StoppableServer(
                 host, port, router, name="bluegreen-sandbox",
                 read_timeout=read_timeout, idle_timeout=idle_timeout,
@@ -289,6 +289,14 @@ def sandbox_region(endpoint_url: str, timeout: float = 0.5) -> str | None:
     payload = health(endpoint_url, timeout)
     region = payload.get("region") if payload else None
     return region if isinstance(region, str) else None
+
+
+def sandbox_time_scale(endpoint_url: str, timeout: float = 0.5) -> float:
+    """How many times faster than AWS a running sandbox runs CodeDeploy's minutes (1 when no
+    sandbox answers, or an older one does not say)."""
+    payload = health(endpoint_url, timeout)
+    scale = payload.get("time_scale") if payload else None
+    return float(scale) if isinstance(scale, (int, float)) and scale > 0 else 1.0
 
 
 def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:

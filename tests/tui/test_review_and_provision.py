@@ -20,6 +20,7 @@ from bluegreen.events import NodeDone, NodeFailed, NodeProgress, NodeSkipped, No
 from bluegreen.model.configfile import load_text
 from bluegreen.model.draft import Draft
 from bluegreen.sandbox.server import SandboxHandle
+from screens.monitor import MonitorScreen
 from screens.provision import ApplyFinished, ProvisionScreen
 from screens.review import ReviewScreen
 from screens.steps import Nav
@@ -167,9 +168,10 @@ async def test_provision_failure_shows_the_fix_and_retry_resumes(session: AwsSes
     assert session.client("codepipeline").get_pipeline(name="pv-clash")["pipeline"]["name"] == "pv-clash"
 
 
-async def test_apply_from_review_provisions_and_done_exits(session: AwsSession) -> None:
+async def test_apply_from_review_provisions_and_watch_opens_the_monitor(session: AwsSession) -> None:
     """Through the app's driver: Review → Apply → Provisioning (every node done, the
-    summary, the honest LB check) → Done ends the app; boto3 then sees the stack."""
+    summary, the honest LB check) → Watch opens the live monitor of the stack; closing it ends
+    the app; boto3 then sees the stack."""
     app = app_for(draft("flow"), session)
     app.start_step, app.auto_start = 9, True
     async with app.run_test(size=SIZE) as pilot:
@@ -197,6 +199,12 @@ async def test_apply_from_review_provisions_and_done_exits(session: AwsSession) 
         # target serves it: the load balancer's own 503
         assert screen.check[0] is False and screen.check[1].startswith("HTTP 503"), screen.check
         await pilot.press("ctrl+n")
+        await until(pilot, lambda: isinstance(app.screen, MonitorScreen), 30, "the monitor")
+        monitor = app.screen
+        await until(pilot, lambda: monitor.snapshot is not None, 30, "the first snapshot")
+        assert monitor.snapshot.target.pipeline == "flow"
+        assert monitor.probe_url == f"http://{dns}:80/"
+        await pilot.press("escape")
         await until(pilot, lambda: not app.is_running)
     service = session.client("ecs").describe_services(cluster="flow", services=["flow"])["services"][0]
     assert service["deploymentController"] == {"type": "CODE_DEPLOY"}

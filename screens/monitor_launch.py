@@ -1,0 +1,68 @@
+"""Making the monitor for one stack: the watch core's poller as its feed, the controls bound to
+the session, the production URL to probe, and (when the stack's config is known) the engine's
+push for the push key. The wizard's Provision step, the Target screen's stack list and
+`bluegreen watch` all open the monitor through `monitor_for`."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bluegreen.aws.target import Connection
+from bluegreen.watch import controls
+from bluegreen.watch.poller import Poller
+from bluegreen.watch.snapshot import WatchTarget
+from bluegreen.watch.urls import stack_urls
+
+if TYPE_CHECKING:
+    from bluegreen.model.config import Config
+    from screens.monitor import MonitorScreen
+
+
+@dataclass(frozen=True)
+class Watched:
+    """What the monitor needs, gathered off the UI thread (`prepare` makes blocking calls)."""
+
+    connection: Connection
+    target: WatchTarget
+    production_url: str
+    time_scale: float
+    config: Config | None = None
+    base_dir: Path | None = None
+
+
+def prepare(connection: Connection, target: WatchTarget, config: Config | None = None,
+            base_dir: Path | None = None) -> Watched:
+    """Blocking (a DescribeLoadBalancers and, on the sandbox, its health answer): call it from a
+    thread worker, or before the app starts."""
+    try:
+        url = stack_urls(connection.session, target).production
+    except Exception:
+        url = ""  # the monitor's own polls say what is wrong with the account
+    return Watched(connection, target, url, connection.aws_time_scale(), config, base_dir)
+
+
+def monitor_for(watched: Watched) -> MonitorScreen:
+    from screens.monitor import MonitorScreen
+
+    session = watched.connection.session
+    poller = Poller(session, watched.target, aws_time_scale=watched.time_scale)
+    on_push = functools.partial(_push, watched) if watched.config is not None else None
+    return MonitorScreen(poller, controls.offers, functools.partial(controls.perform, session),
+                         probe_url=watched.production_url, sandbox=watched.connection.is_sandbox,
+                         on_push=on_push)
+
+
+async def _push(watched: Watched) -> str:
+    """The engine's push (docker build + push to ECR) of the config's image, in a thread."""
+    from bluegreen.engine.stack import Stack
+
+    assert watched.config is not None
+    stack = Stack(watched.connection.session, watched.config, base_dir=watched.base_dir)
+    done = await asyncio.to_thread(stack.push)
+    if done.skipped:
+        return f"{done.repository_uri}:{done.tag} is already in ECR with this content: nothing new to deploy"
+    return f"pushed {done.repository_uri}:{done.tag} ({done.digest[:19]}): the pipeline starts in a moment"
