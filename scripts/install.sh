@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Bootstrap a machine for bluegreen development and CI (Debian/Ubuntu, as root). Idempotent:
-#   1. apt packages docker.io busybox-static tmux (apt-get update + install only if missing)
+#   1. apt packages docker.io busybox-static tmux chromium (apt-get update + install only if missing)
 #   2. pip install -e '.[test,dev]' from the repository root
 #   3. a reachable Docker engine (starts `dockerd --storage-driver=vfs` if none answers)
 # Quiet by design: one line per step; on failure the tail of the step's log is printed.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-APT_PACKAGES=(docker.io busybox-static tmux)
+APT_PACKAGES=(docker.io busybox-static tmux chromium)  # chromium: the browser test of `bluegreen serve`
 INSTALL_LOG="${BLUEGREEN_INSTALL_LOG:-/tmp/bluegreen-install.log}"
 DOCKERD_LOG="${BLUEGREEN_DOCKERD_LOG:-/tmp/bluegreen-dockerd.log}"
 DOCKERD_WAIT_S="${BLUEGREEN_DOCKERD_WAIT_S:-60}"

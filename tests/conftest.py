@@ -62,6 +62,24 @@ def docker_client() -> Iterator[Any]:
         client.close()
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of a headless-capable Chromium (Debian's `chromium`).
+
+    Without one the test is skipped, except under ``CI=true`` where it fails: CI must exercise
+    the browser paths.
+    """
+    import shutil
+
+    found = next((p for p in (shutil.which(n) for n in ("chromium", "chromium-browser")) if p), None)
+    if found is None:
+        message = "no chromium on PATH (Debian package chromium)"
+        if _running_in_ci():
+            pytest.fail(f"{message}; CI=true requires one (run scripts/install.sh)")
+        pytest.skip(message)
+    return found
+
+
 
 # ---------------------------------------------------------------------------------------------
 # A sandbox per test module

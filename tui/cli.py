@@ -101,6 +101,7 @@ class LazyGroup(click.Group):
         "status": ("tui.cli_watch:status", "One snapshot of executions, the deployment and traffic."),
         "watch": ("tui.cli_watch:watch", "The live monitor: executions, lifecycle, traffic, controls."),
         "deploy": ("tui.cli_watch:deploy", "Steer the deployment: start|continue|end-wait|stop|rollback|retry."),
+        "serve": ("tui.serve:serve", "The app in a browser: the wizard, or with -f the monitor."),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
