@@ -55,7 +55,7 @@ READ_SCREEN = """(() => {
 def test_served_command_lines(tmp_path: Path) -> None:
     config = tmp_path / "bluegreen.yaml"
     assert served_command(None, True, None, None, ["bluegreen"]) == ["bluegreen", "wizard", "--sandbox"]
-    assert served_command(None, False, None, None, ["bluegreen"]) == ["bluegreen", "wizard", "--aws"]
+    assert served_command(None, False, None, None, ["bluegreen"]) == ["bluegreen", "wizard", "--sandbox"]  # as bare bluegreen
     assert served_command(config, False, "dev", "eu-west-1", ["bluegreen"]) == [
         "bluegreen", "watch", "-f", str(config.resolve()), "--profile", "dev", "--region", "eu-west-1"]
     assert served_command(config, True, None, None, ["bluegreen"]) == [

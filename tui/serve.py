@@ -27,10 +27,11 @@ DEFAULT_PORT = 8000
 def served_command(config_file: Path | None, sandbox: bool, profile: str | None, region: str | None,
                    program: list[str] | None = None) -> list[str]:
     """The command line each browser session runs: `bluegreen watch -f F` and the target flags,
-    or without a config the wizard (`bluegreen wizard --sandbox`, or `--aws`)."""
+    or without a config the wizard on the sandbox, as bare `bluegreen` starts (its first screen
+    switches to an AWS account)."""
     program = program or bluegreen_program()
     if config_file is None:
-        return [*program, "wizard", "--sandbox" if sandbox else "--aws"]
+        return [*program, "wizard", "--sandbox"]
     target = ["--sandbox"] if sandbox else []
     target += ["--profile", profile] if profile else []
     target += ["--region", region] if region else []
