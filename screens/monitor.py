@@ -96,6 +96,7 @@ class MonitorScreen(Screen[None]):
         *(Binding(key, f"control('{kind.value}')", FOOTER_WORDS[kind]) for kind, key in KEYS.items()),
         Binding("n", "newest", "Newest", show=False),  # said where it matters: on a pinned execution
         Binding("escape", "close", "Close"),
+        Binding("f1", "help", "Help"),
     ]
 
     def __init__(self, feed: Feed, offers: Offers, perform: Perform, *, probe_url: str = "",
@@ -293,6 +294,11 @@ class MonitorScreen(Screen[None]):
         finally:
             self.acting = None
             self.feed.hurry()
+
+    def action_help(self) -> None:
+        from screens.help import MONITOR_HELP, HelpScreen
+
+        self.app.push_screen(HelpScreen(MONITOR_HELP))
 
     def action_close(self) -> None:
         self.dismiss(None)

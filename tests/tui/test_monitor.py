@@ -30,6 +30,7 @@ from bluegreen.watch.controls import ControlKind
 from bluegreen.watch.snapshot import Health, Snapshot, Wait, WaitKind
 from screens.confirm import ConfirmScreen
 from screens.monitor import MonitorScreen
+from screens.widgets.control_keys import KEYS
 from screens.widgets.executions_table import ExecutionsTable
 from screens.widgets.lifecycle_list import LifecycleList
 from screens.widgets.probe_line import ProbeLine
@@ -372,3 +373,15 @@ def test_monitor_mid_shift_small_terminal_snapshot(snap_compare: Any) -> None:
 def test_monitor_after_failure_snapshot(snap_compare: Any) -> None:
     app, run_before = monitor_snapshot(*[moment(now) for now in range(0, 31, 10)], failed_moment(), live="v1")
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_names_every_control_with_its_key_and_command() -> None:
+    # the help table is written by hand: it must not drift from the keys and the CLI
+    from screens.help import MONITOR_KEYS
+    from tui.cli_watch import STEERING
+
+    helped = {key: command for key, _, _, command in MONITOR_KEYS}
+    assert {key: helped.get(key) for key in KEYS.values()} == {
+        key: ("bluegreen push" if kind is ControlKind.PUSH else f"bluegreen deploy {kind.value}")
+        for kind, key in KEYS.items()}
+    assert [name for name, _ in STEERING] == [k.value for k in KEYS if k is not ControlKind.PUSH]
