@@ -117,8 +117,19 @@ class WaitKind(enum.StrEnum):
 @dataclass(frozen=True)
 class Wait:
     kind: WaitKind
-    ends_at: datetime | None  # None: waits until someone continues (STOP_DEPLOYMENT ready option)
-    seconds_left: float | None
+    ends_at: datetime | None  # None: no end is known (the deployment did not say when the wait began)
+    seconds_left: float | None  # from the snapshot's taken_at; None with ends_at None
+    # What happens at ends_at unless someone acts first (docs/monitor.md): a ready wait of the
+    # STOP_DEPLOYMENT option stops the deployment ("STOP_DEPLOYMENT": it waits for a person), of
+    # CONTINUE_DEPLOYMENT reroutes traffic by itself; a termination wait removes the original
+    # task set ("TERMINATE").
+    on_timeout: str = ""
+    started: datetime | None = None
+
+    @property
+    def needs_person(self) -> bool:
+        """A ready wait that ends in a stopped deployment unless someone continues it."""
+        return self.kind is WaitKind.READY and self.on_timeout == "STOP_DEPLOYMENT"
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,7 @@ class Health(enum.StrEnum):
 
     IDLE = "idle"  # nothing running, the last deployment (if any) succeeded
     DEPLOYING = "deploying"  # an execution or deployment is in progress
-    WAITING = "waiting"  # a deployment waits for a person (ready wait without a timeout)
+    WAITING = "waiting"  # a deployment waits for a person (a STOP_DEPLOYMENT ready wait: continue it)
     FAILED = "failed"  # the latest execution or deployment failed or was stopped
     MISSING = "missing"  # the stack (its pipeline) is not there
 
@@ -262,7 +273,7 @@ class Snapshot:
 
     def to_json(self) -> dict[str, Any]:
         """The JSON of `bluegreen status --json`: every field, times in ISO 8601."""
-        out = _plain(self)
+        out: dict[str, Any] = _plain(self)
         out["exitCode"] = self.exit_code
         return out
 
