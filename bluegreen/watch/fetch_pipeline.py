@@ -136,9 +136,10 @@ def _action_state(stage: str, action: ActionDefinition, run: dict[str, Any]) -> 
     )
 
 
-def read_execution_stages(codepipeline: Any, pipeline: str, definition: Definition,
-                          execution_id: str) -> tuple[StageState, ...]:
-    """Stages of any execution, from its action executions (an older execution, picked)."""
+def read_execution_stages(codepipeline: Any, pipeline: str, definition: Definition, execution_id: str,
+                          ended: bool = True) -> tuple[StageState, ...]:
+    """Stages of any execution, from its action executions (an older execution, picked);
+    `ended`: the execution has ended (a stage it left half run was stopped, not running)."""
     details: list[dict[str, Any]] = []
     for page in codepipeline.get_paginator("list_action_executions").paginate(
             pipelineName=pipeline, filter={"pipelineExecutionId": execution_id}):
@@ -156,7 +157,8 @@ def read_execution_stages(codepipeline: Any, pipeline: str, definition: Definiti
         for action in actions:
             ran = newest.get((name, action.name))
             shown.append(_action_from_detail(name, action, ran) if ran else _action_state(name, action, {}))
-        stages.append(StageState(name=name, status=_stage_status([a.status for a in shown]), actions=tuple(shown)))
+        stages.append(StageState(name=name, status=_stage_status([a.status for a in shown], ended),
+                                 actions=tuple(shown)))
     return tuple(stages)
 
 
@@ -179,16 +181,19 @@ def _action_from_detail(stage: str, action: ActionDefinition, detail: dict[str, 
     )
 
 
-def _stage_status(statuses: list[str]) -> str:
+def _stage_status(statuses: list[str], ended: bool) -> str:
     """A stage's status in an older execution, from its actions (ListActionExecutions has none
-    of its own): the worst one that ran."""
+    of its own): the worst one that ran; a stage whose actions did not all run is still running,
+    or was stopped if its execution ended."""
     ran = [s for s in statuses if s]
     if not ran:
         return ""
     for status in ("InProgress", "Failed", "Abandoned"):
         if status in ran:
             return "Stopped" if status == "Abandoned" else status
-    return "Succeeded" if len(ran) == len(statuses) else "InProgress"
+    if len(ran) == len(statuses):
+        return "Succeeded"
+    return "Stopped" if ended else "InProgress"
 
 
 def deployment_of(stages: tuple[StageState, ...]) -> str:

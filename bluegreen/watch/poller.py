@@ -270,11 +270,11 @@ class Poller:
             return
         stages = self._old_stages.get(selected)
         if stages is None:
+            ended = next(e for e in self._executions if e.id == selected).status not in RUNNING
             stages = fetch_pipeline.read_execution_stages(codepipeline, self.target.pipeline, self._definition,
-                                                          selected)
-            execution = next(e for e in self._executions if e.id == selected)
-            if execution.status not in RUNNING:
-                self._old_stages[selected] = stages
+                                                          selected, ended)
+            if ended:
+                self._old_stages[selected] = stages  # an ended execution's stages do not change
         self._stages, self._stages_for = stages, selected
         self._shown_id = fetch_pipeline.deployment_of(stages)
 

@@ -329,6 +329,27 @@ async def test_retry_runs_the_failed_stage_again(stack: Stack, poller: Poller) -
     assert stopped.traffic == (100.0, 0.0)  # stopped before rerouting: production never left blue
 
 
+async def test_an_older_execution_selected_shows_its_own_stages_and_deployment(stack: Stack, poller: Poller) -> None:
+    newest = await poller.poll()
+    older = next(e for e in newest.executions if e.status == "Succeeded")
+    runs = stack.handle.client("codepipeline").list_action_executions(
+        pipelineName="my-app", filter={"pipelineExecutionId": older.id})["actionExecutionDetails"]
+    deployed = next(r for r in runs if r["actionName"] == "Deploy")["output"]["executionResult"]["externalExecutionId"]
+    poller.select(older.id)
+    picked = await poller.poll()
+    assert picked.selected == older.id and picked.errors == ()
+    assert [(s.name, s.status) for s in picked.stages] == [("Source", "Succeeded"), ("Deploy", "Succeeded")]
+    assert {(a.name, a.status) for s in picked.stages for a in s.actions} == {
+        (r["actionName"], r["status"]) for r in runs}
+    assert picked.deployment is not None and picked.deployment.id == deployed
+    assert picked.deployment.status == "Succeeded"
+    assert picked.health is Health.FAILED  # the stack's word, whatever is selected
+    assert ControlKind.RETRY not in enabled(picked)
+    poller.select(None)
+    back = await poller.poll()
+    assert back.selected == newest.executions[0].id and back.deployment == newest.deployment
+
+
 async def test_polls_under_throttling_keep_answering_with_a_notice(stack: Stack) -> None:
     clock = FakeClock()
     poller = Poller(stack.session, stack.target, aws_time_scale=SCALE, clock=clock)
