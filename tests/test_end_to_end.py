@@ -78,6 +78,16 @@ def test_push_v2_deploys_through_the_pipeline_and_the_url_answers_v2(
     config.write_text(config.read_text().replace("  context: site\n", "  context: site\n  buildArgs:\n    VERSION: '2'\n"))
     pushed = cli.invoke(main, ["push", "-f", "bluegreen.yaml", "--sandbox"])
     assert pushed.exit_code == 0, pushed.output
+    # push says which tag the pipeline watches, then follows the execution it started to its
+    # end: a line per lifecycle event and the traffic split as it moves
+    assert "the pipeline my-app deploys each push of my-app:latest" in pushed.output
+    followed = pushed.output[pushed.output.index("pushed: "):]
+    # (at this time scale an event can start and end between two polls: then one line says both)
+    for event in ECS_BLUE_GREEN_EVENTS:
+        assert f"    {event} succeeded" in followed, (event, pushed.output)
+    assert "deployment d-" not in followed.split("stage Deploy: InProgress")[0], followed  # no older one
+    assert "production: blue 0% / green 100%" in followed, followed
+    assert followed.rstrip().splitlines()[-1].endswith(": Succeeded"), followed
 
     run = until(lambda: next((e for e in executions() if e["pipelineExecutionId"] not in first_ids), None),
                 "an execution started by the push")

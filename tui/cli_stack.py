@@ -184,20 +184,64 @@ def destroy(config_file: Path, sandbox: bool, profile: str | None, region: str |
 @target_options
 @json_option
 @click.option("--tag", default=None, help="Image tag to push (default: image.tag from the config).")
+@click.option("--no-follow", is_flag=True,
+              help="Return once pushed instead of following the deployment the push starts.")
 @friendly_errors
 def push(config_file: Path, sandbox: bool, profile: str | None, region: str | None, as_json: bool,
-         tag: str | None) -> None:
-    """Build the image and push it to ECR; on a provisioned stack this starts a deployment."""
+         tag: str | None, no_follow: bool) -> None:
+    """Build the image and push it to ECR; on a provisioned stack this starts a deployment,
+    which is followed until it ends (a line per lifecycle event and traffic step)."""
     from bluegreen.model.configfile import load
     from tui.progress import progress
 
     config = load(config_file)
-    with (connection(sandbox, profile, region, config.region, say=_say(as_json)) as made,
-          progress(f"Building and pushing {config.image.repository}", as_json) as show):
-        done = _stack(made, config, config_file).push(show, tag=tag)
-    if not as_json:
-        verb = "already in ECR" if done.skipped else "pushed"
-        click.echo(f"{verb}: {done.repository_uri}:{done.tag} ({done.digest})")
+    watched = f"{config.image.repository}:{config.image.tag}"
+    pushing = tag or config.image.tag
+    say = _say(as_json)
+    say(f"the pipeline {config.pipeline.name} deploys each push of {watched}")
+    if pushing != config.image.tag:
+        say(f"note: --tag {pushing} is not the watched tag {config.image.tag}: this push starts no deployment")
+    with connection(sandbox, profile, region, config.region, say=say) as made:
+        follower = None
+        if not (no_follow or as_json) and pushing == config.image.tag:
+            follower = _Follower(made, config)
+        with progress(f"Building and pushing {config.image.repository}", as_json) as show:
+            done = _stack(made, config, config_file).push(show, tag=tag)
+        if not as_json:
+            verb = "already in ECR" if done.skipped else "pushed"
+            click.echo(f"{verb}: {done.repository_uri}:{done.tag} ({done.digest})")
+        if follower is None or done.skipped:
+            return
+        followed = follower.follow()
+    if followed.execution_id is None:
+        click.echo("no pipeline execution started within a minute of the push: is the stack applied? "
+                   f"(bluegreen status -f {config_file})", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"execution {followed.execution_id}: {followed.status}")
+    sys.exit(0 if followed.ok else EXIT_FAILED)
+
+
+class _Follower:
+    """Lists the executions before the push, then follows the one the push starts."""
+
+    def __init__(self, made: Any, config: Any) -> None:
+        from bluegreen.watch.follow import before_push
+        from bluegreen.watch.poller import Poller
+        from bluegreen.watch.target import target_of
+
+        self.poller = Poller(made.session, target_of(config), aws_time_scale=made.aws_time_scale())
+        self.before = asyncio.run(before_push(self.poller))
+
+    def follow(self) -> Any:
+        from bluegreen.watch.follow import follow
+
+        try:
+            return asyncio.run(follow(self.poller, self.before, lambda line: click.echo(f"  {line}")))
+        except KeyboardInterrupt:
+            quiet_second_interrupt()
+            click.echo("\nstopped following (Ctrl-C); the deployment goes on: bluegreen watch or status -f ...",
+                       err=True)
+            sys.exit(130)
 
 
 @click.command()

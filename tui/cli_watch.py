@@ -30,7 +30,7 @@ def _snapshot(made: Any, config: Any) -> Any:
     from bluegreen.watch.poller import Poller
     from bluegreen.watch.target import target_of
 
-    return asyncio.run(Poller(made.session, target_of(config)).poll())
+    return asyncio.run(Poller(made.session, target_of(config), aws_time_scale=made.aws_time_scale()).poll())
 
 
 @click.command()

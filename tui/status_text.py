@@ -5,20 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bluegreen.watch.changes import short_time
 from bluegreen.watch.snapshot import Deployment, Execution, Snapshot
-
-
-def short_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    whole = max(0, round(seconds))
-    if whole < 60:
-        return f"{whole}s"
-    minutes, rest = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{rest:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
 
 
 def clock(at: datetime | None) -> str:

@@ -103,7 +103,10 @@ def _deployment(before: Deployment | None, after: Deployment | None) -> list[str
             continue
         if event.status == "InProgress":
             lines.append(f"  {event.name} started")
-        elif event.status in ("Succeeded", "Failed", "Skipped") and (same or event.status != "Succeeded"):
+        # a deployment first seen while it runs says what it already did (between two polls, on
+        # a fast sandbox, an event can start and end); one first seen ended is history
+        elif event.status in ("Succeeded", "Failed", "Skipped") and (
+                same or event.status != "Succeeded" or after.status not in ENDED):
             took = ((event.ended - event.started).total_seconds()
                     if event.started is not None and event.ended is not None else None)
             detail = f": {event.diagnostic}" if event.diagnostic and event.status == "Failed" else ""

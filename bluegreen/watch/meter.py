@@ -35,6 +35,16 @@ class CallMeter:
             self._drop(now)
             return len(self._times) - bisect.bisect_left(self._times, now - seconds)
 
+    def room_in(self, calls: int, budget: int) -> float:
+        """Seconds until the window holds at most `budget - calls` calls (0: there is room now)."""
+        now = self._clock()
+        with self._lock:
+            self._drop(now)
+            over = len(self._times) - max(0, budget - calls)
+            if over <= 0:
+                return 0.0
+            return max(0.0, self._times[over - 1] + WINDOW_S - now)
+
     def hook(self, **event: Any) -> None:
         """For `AwsSession.on_call(meter.hook, "before-send")`: botocore emits before-send once
         per attempt, in the thread that makes the call."""

@@ -71,6 +71,11 @@ PRIORITY: tuple[Part, ...] = (Part.LISTENERS, Part.DEPLOYMENT, Part.EXECUTIONS, 
 HURRY_PERIODS: dict[Part, float] = {Part.EXECUTIONS: 10, Part.STAGES: 10, Part.DEPLOYMENT: 4}
 MAX_BACKOFF = 8  # periods grow up to 8x while AWS throttles
 MIN_SLEEP_S = 0.2
+# On the sandbox (--time-scale X) CodeDeploy's minutes pass X times faster: the periods shrink and
+# the budgets grow by the same factor, up to MAX_SPEED (the budgets exist for AWS's throttling,
+# which the sandbox only imitates on request), never below MIN_PERIOD_S.
+MAX_SPEED = 10.0
+MIN_PERIOD_S = 0.5
 RESERVE_S = 10.0
 RETRY_S = 60.0
 
@@ -118,9 +123,11 @@ class StepPredictor:
 class Pacer:
     """Decides which parts a poll reads and how long until the next poll."""
 
-    def __init__(self, clock: Callable[[], float], meter: CallMeter, rng: random.Random | None = None) -> None:
+    def __init__(self, clock: Callable[[], float], meter: CallMeter, rng: random.Random | None = None,
+                 speed: float = 1.0) -> None:
         self._clock = clock
         self._meter = meter
+        self.speed = min(MAX_SPEED, max(1.0, speed))
         self._rng = rng or random.Random()
         self.mode = Mode.IDLE
         self.backoff = 1  # 1, 2, 4, 8: the factor on every period while AWS throttles
@@ -139,7 +146,7 @@ class Pacer:
         # window holds, so the others stop short of the budget by that much
         reserve = sum(math.ceil(COSTS[p] * RESERVE_S / self._base_period(p)) for p in essential
                       if math.isfinite(self._base_period(p)))
-        budget = BUDGETS[self.mode] - reserve
+        budget = self.budget - reserve
         used = self._meter.in_last()
         chosen: set[Part] = set()
         for part in PRIORITY:
@@ -147,10 +154,19 @@ class Pacer:
                 continue
             if part not in essential and part not in self._urgent and self._meter.total \
                     and used + COSTS[part] > budget:
-                continue  # not now: retried at the next poll, when the window has room
+                # not now: when the window has room for it (polling again sooner would only
+                # spin, reading nothing)
+                self._next[part] = now + max(MIN_SLEEP_S, self._meter.room_in(used - self._meter.in_last()
+                                                                             + COSTS[part], budget))
+                continue
             chosen.add(part)
             used += COSTS[part]
         return chosen
+
+    @property
+    def budget(self) -> int:
+        """Calls a minute in this mode (more on a sandbox that runs faster than AWS)."""
+        return round(BUDGETS[self.mode] * self.speed)
 
     def force(self, parts: Iterable[Part]) -> None:
         """Read these at the next poll, whatever the budget (something says they changed)."""
@@ -223,10 +239,16 @@ class Pacer:
         if part is Part.LISTENERS and self.mode is Mode.SHIFTING:
             fast_from = self.predictor.fast_from() if self.predictor is not None else 0.0
             now = self._clock()
+            fast, slow = self._scaled(FAST_LISTENERS_S), self._scaled(SLOW_LISTENERS_S)
             if fast_from <= now:
-                return FAST_LISTENERS_S
-            return min(SLOW_LISTENERS_S, max(FAST_LISTENERS_S, fast_from - now))
-        return period
+                return fast
+            return min(slow, max(fast, fast_from - now))
+        return self._scaled(period)
+
+    def _scaled(self, period: float) -> float:
+        if self.speed == 1.0 or not math.isfinite(period):
+            return period
+        return max(MIN_PERIOD_S, period / self.speed)
 
     def _period(self, part: Part) -> float:
         period = self._base_period(part)

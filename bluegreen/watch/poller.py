@@ -93,7 +93,7 @@ class Poller:
         self.session = AwsSession(where, concurrency=concurrency, retry_mode="standard", max_attempts=2)
         self.meter = CallMeter(clock)
         self.session.on_call(self.meter.hook, "before-send")
-        self.pacer = Pacer(clock, self.meter, rng)
+        self.pacer = Pacer(clock, self.meter, rng, speed=aws_time_scale)
         self.aws_time_scale = aws_time_scale
         self._clock = clock
         self._concurrency = max(1, concurrency)

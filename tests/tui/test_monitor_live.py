@@ -1,6 +1,7 @@
 """The monitor watching real deployments: the starter stack on a sandbox with real containers
 (time scale 60: CodeDeploy's minutes are seconds), linear 25% every 4 minutes, a ready wait for a
-person (STOP_DEPLOYMENT) and a 30-minute termination wait. Driven by keys through Pilot.
+person (STOP_DEPLOYMENT) and a 2-hour termination wait (2 minutes here, ended by a key).
+Driven by keys through Pilot.
 
 1. The execution that creating the pipeline starts waits for reroute: the screen equals boto3;
    `c` continues it, the traffic bar moves through 25/50/75 to 0/100; in the termination wait
@@ -38,7 +39,7 @@ SIZE = (120, 40)
 REPLACEMENTS = (
     ("deploymentConfig: CodeDeployDefault.ECSAllAtOnce", "deploymentConfig: {type: linear, percent: 25, intervalMinutes: 4}"),
     ("readyAction: CONTINUE_DEPLOYMENT", "readyAction: STOP_DEPLOYMENT\n  readyWaitMinutes: 120"),
-    ("terminationWaitMinutes: 5", "terminationWaitMinutes: 30"),
+    ("terminationWaitMinutes: 5", "terminationWaitMinutes: 120"),
 )
 
 

@@ -120,6 +120,17 @@ def test_changes_tell_a_deployment_step_by_step() -> None:
     assert changes(done, done) == []
 
 
+def test_a_deployment_first_seen_running_says_what_it_already_did_one_seen_ended_does_not() -> None:
+    # `push` follows a deployment that can be half done at its first poll (a fast sandbox)
+    quiet = snapshot(deployment=None)
+    lines = changes(quiet, snapshot(deployment=deployment("InProgress", done=3)))
+    assert lines[lines.index("deployment d-AAAAAAAAA InProgress (by user)") + 1:][:4] == [
+        "  BeforeInstall succeeded (1s)", "  Install succeeded (1s)", "  AfterInstall succeeded (1s)",
+        "  AllowTestTraffic started"]
+    history = changes(quiet, snapshot(deployment=deployment("Succeeded", done=8, running=False)))
+    assert not [line for line in history if "succeeded" in line], history
+
+
 def test_changes_tell_how_a_deployment_and_execution_ended() -> None:
     running = snapshot(deployment=deployment("InProgress", done=1))
     failed = snapshot(Health.FAILED, executions=(execution("e-1", "Failed", updated=95, status_summary="deploy failed"),),
@@ -270,6 +281,38 @@ def test_the_budget_defers_what_is_not_essential() -> None:
     assert pacer.due() == {Part.EXECUTIONS}  # the change detector still runs; the rest waits
     clock.now += 61
     assert Part.LISTENERS in pacer.due()
+
+
+def test_a_part_the_budget_defers_waits_for_room_instead_of_spinning() -> None:
+    # once seen as 5 polls a second reading nothing while the window was full after a deployment
+    clock = Clock()
+    meter = CallMeter(clock)
+    pacer = Pacer(clock, meter)
+    pacer.due()
+    for part in Part:
+        pacer.done(part)
+    clock.now += 61
+    for _ in range(BUDGETS[Mode.IDLE]):
+        meter.record()
+        clock.now += 1  # the window's calls, the oldest 12 s ago
+    assert pacer.due() == {Part.EXECUTIONS}
+    pacer.done(Part.EXECUTIONS)
+    assert pacer.next_poll_in() == pytest.approx(15.0)  # the executions' period, not 0.2 s
+    # the deferred parts come back when the window has room: its oldest calls leave in ~48 s
+    assert 40 < pacer._next[Part.LISTENERS] - clock.now <= 60
+    clock.now += 60
+    assert Part.LISTENERS in pacer.due()
+
+
+def test_a_faster_sandbox_is_watched_faster_within_a_larger_budget() -> None:
+    clock = Clock()
+    aws, sandbox = Pacer(clock, CallMeter(clock)), Pacer(clock, CallMeter(clock), speed=60.0)
+    for pacer in (aws, sandbox):
+        pacer.set_mode(Mode.ACTIVE)
+        pacer.done(Part.DEPLOYMENT)
+    assert aws._next[Part.DEPLOYMENT] - clock.now == pytest.approx(8.0)
+    assert sandbox._next[Part.DEPLOYMENT] - clock.now == pytest.approx(0.8)  # at most 10x faster
+    assert (aws.budget, sandbox.budget) == (40, 400)
 
 
 def test_shifting_reads_listeners_fast_only_when_a_step_is_due() -> None:
