@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bluegreen.watch.changes import short_time
-from bluegreen.watch.snapshot import Deployment, Execution, Snapshot
+from bluegreen.watch.snapshot import Deployment, Execution, Health, Snapshot
 
 
 def clock(at: datetime | None) -> str:
@@ -49,6 +49,9 @@ def deployment_lines(deployment: Deployment) -> list[str]:
 def status_lines(snapshot: Snapshot) -> list[str]:
     target = snapshot.target
     lines = [f"stack {target.stack} ({target.region}) · pipeline {target.pipeline} · {snapshot.health.value}"]
+    if snapshot.health is Health.MISSING:  # every other part is missing too: one line says it
+        return [*lines, f"no pipeline {target.pipeline} in {target.region}: the stack is not applied there "
+                        "(bluegreen apply), or the config names another region"]
     if snapshot.executions:
         newest = snapshot.executions[0]
         lines.append(execution_line(newest))
