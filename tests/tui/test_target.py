@@ -3,6 +3,7 @@ existing config can be opened (a broken one says why), the stack name is checked
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -107,3 +108,37 @@ def test_a_connection_that_arrives_after_the_wizard_closed_is_closed_too() -> No
     late = Connection(object(), "late", _stop=lambda: stopped.append("late"))  # type: ignore[arg-type]
     assert not context.hold(late)
     assert stopped == ["early", "late"]
+
+
+async def test_the_stacks_already_in_the_account_are_listed_and_open_in_the_monitor(sandbox: Any) -> None:
+    """Once connected, the first screen lists the account's stacks (pipelines tagged
+    bluegreen:stack) and Enter on one opens its monitor; escape comes back."""
+    from support.engine import put_tiny_image, run_apply, session_for, stack_config
+    from support.pilot import make_app
+    from textual.widgets import DataTable
+
+    from screens.monitor import MonitorScreen
+    from screens.widgets.stack_list import StackList
+
+    session = session_for(sandbox)
+    put_tiny_image(session)
+    result, _ = await asyncio.to_thread(run_apply, session, stack_config("listed"))
+    assert result.ok
+    app = make_app(session=session, auto_start=False)
+    app.context.identity = session.identity()
+    app.context.draft.set("region", "us-east-2")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = TargetScreen(app.context)
+        await app.push_screen(screen)
+        found = screen.query_one(StackList)
+        await until(pilot, lambda: "listed" in found.stacks, 30, "the stack in the list")
+        assert found.has_class("-found") and found.stacks["listed"].stack == "listed"
+        table = found.query_one(DataTable)
+        table.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MonitorScreen), 30, "the monitor")
+        monitor = app.screen
+        await until(pilot, lambda: monitor.snapshot is not None, 30, "a snapshot")
+        assert (monitor.snapshot.target.stack, monitor.snapshot.target.cluster) == ("listed", "listed")
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen, 10, "back on the Target screen")
