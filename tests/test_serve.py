@@ -5,8 +5,8 @@ a real app, opens the page, clicks Start, and reads xterm.js's own buffer (the t
 canvas: its text is read from the Terminal object on the page's heap, found over the DevTools
 protocol). Browser, server and app processes are ended even when the test fails.
 
-What the page serves is chosen in ``SERVED`` (today the wizard's first screen on the test
-sandbox; the monitor is ``["-f", <config>, "--sandbox"]`` with its own title).
+The page serves the monitor of a stack applied on the test sandbox (`bluegreen watch -f F
+--sandbox`), as `bluegreen serve -f F --sandbox` does.
 """
 
 from __future__ import annotations
@@ -31,9 +31,8 @@ from support.headless_chromium import CdpError, HeadlessChromium, Page
 from tui.cli import main
 from tui.serve import is_loopback, page_url, served_command
 
-# What the browser test serves, and a text its first screen shows once the app runs.
-SERVED = ["--sandbox"]  # bluegreen wizard --sandbox
-FIRST_SCREEN = "0. Target"
+# A text the monitor shows once it has polled the stack the browser test serves.
+FIRST_SCREEN = "pipeline served"
 
 # never through a proxy: this test's HTTP goes to 127.0.0.1 only
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -187,10 +186,21 @@ async def _wait_for(page: Page, expression: str, what: str, limit_s: float) -> A
 
 
 @pytest.mark.browser
-async def test_the_app_runs_in_a_headless_chromium(chromium: str, sandbox: Any, tmp_path: Path) -> None:
+async def test_the_monitor_runs_in_a_headless_chromium(chromium: str, sandbox: Any, tmp_path: Path) -> None:
+    from support.engine import put_tiny_image, run_apply, session_for, stack_config
+
+    from bluegreen.model.configfile import dump_text
+
+    config = stack_config("served")
+    session = session_for(sandbox)
+    put_tiny_image(session)
+    applied, _ = await asyncio.to_thread(run_apply, session, config)
+    assert applied.ok
+    config_file = tmp_path / "bluegreen.yaml"
+    config_file.write_text(dump_text(config))
     env = {**os.environ, "BLUEGREEN_SANDBOX_URL": sandbox.endpoint_url}
     log = tmp_path / "serve.log"
-    with serving(SERVED, env, log) as (url, process):
+    with serving(["-f", str(config_file), "--sandbox"], env, log) as (url, process):
         async with HeadlessChromium.start(tmp_path / "profile", chromium) as browser:
             page = await browser.page()
             # ?delay shows textual-serve's Start button instead of starting at once: press it
@@ -207,9 +217,9 @@ async def test_the_app_runs_in_a_headless_chromium(chromium: str, sandbox: Any, 
             screen = await _wait_for(page, f"(() => {{ const s = {READ_SCREEN}; "
                                            f"return s.includes({FIRST_SCREEN!r}) ? s : ''; }})()",
                                      f"{FIRST_SCREEN!r} in the terminal", 60)
-            assert "bluegreen" in screen and "Local sandbox" in screen
+            assert "monitor" in screen and "Production traffic" in screen and "Executions" in screen, screen
             app = [pid for pid in _group_members(process.pid)
-                   if b"wizard" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+                   if b"watch" in Path(f"/proc/{pid}/cmdline").read_bytes()]
             assert app, "no app process in serve's process group"
         # what a user's Ctrl-C does: serve ends, and quits the app processes it started
         assert _interrupt(process), "bluegreen serve did not end on Ctrl-C"
