@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from report import machine
+from report import machine, write_section
 
 SCALE = 6.0
 LINEAR = "{type: linear, percent: 10, intervalMinutes: 1}"
@@ -175,6 +175,7 @@ def main() -> None:
         "calls while idle, by operation: " + _ops(found["idle_by_op"]),
     ]
     print("\n".join(lines))
+    write_section("monitor_calls", "\n".join(lines))
 
 
 if __name__ == "__main__":

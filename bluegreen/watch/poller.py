@@ -195,8 +195,12 @@ class Poller:
             elif self._executions and self._executions[0].status in RUNNING and not self._deployment_active():
                 self.pacer.soon((Part.STAGES,), STAGES_RUNNING_S, urgent=False)
         if Part.DEPLOYMENT in due:
-            was_active = self._deployment_active()
+            was_active, steps = self._deployment_active(), self._lifecycle_signature()
             await self._read(Part.DEPLOYMENT, gate)
+            if self._lifecycle_signature() != steps:
+                # a lifecycle event moved: green's targets and the service's counts change with
+                # it, and showing them a period late beside the new event misleads
+                self.pacer.soon((Part.TARGETS, Part.SERVICE), 0.0, urgent=False)
             if was_active and not self._deployment_active():
                 # the deployment ended: its pipeline action ends next, and the execution with it
                 self.pacer.soon((Part.EXECUTIONS, Part.STAGES), DEPLOYMENT_ENDED_S)
@@ -285,6 +289,11 @@ class Poller:
     def _deployment_active(self) -> bool:
         tracked = self._tracked.get(self._current_id)
         return tracked is not None and str((tracked.info or {}).get("status") or "") in ACTIVE_STATUSES
+
+    def _lifecycle_signature(self) -> tuple[tuple[str, str], ...]:
+        tracked = self._tracked.get(self._current_id)
+        events = (tracked.target or {}).get("lifecycleEvents") or [] if tracked is not None else []
+        return tuple((str(e.get("lifecycleEventName")), str(e.get("status"))) for e in events)
 
     def _installing(self) -> bool:
         tracked = self._tracked.get(self._current_id)
