@@ -85,7 +85,8 @@ class _Tracked:
 
 class Poller:
     def __init__(self, session: AwsSession, target: WatchTarget, *, clock: Callable[[], float] = time.monotonic,
-                 aws_time_scale: float = 1.0, concurrency: int = 4, rng: random.Random | None = None) -> None:
+                 aws_time_scale: float = 1.0, concurrency: int = 4, rng: random.Random | None = None,
+                 pace_speed: float | None = None) -> None:
         """`aws_time_scale`: how much faster than AWS the endpoint runs CodeDeploy's minutes (the
         sandbox's --time-scale; 1 on AWS), for the time left in waits and the traffic steps."""
         self.target = target
@@ -93,7 +94,8 @@ class Poller:
         self.session = AwsSession(where, concurrency=concurrency, retry_mode="standard", max_attempts=2)
         self.meter = CallMeter(clock)
         self.session.on_call(self.meter.hook, "before-send")
-        self.pacer = Pacer(clock, self.meter, rng, speed=aws_time_scale)
+        # watching a faster sandbox faster (docs/monitor.md); pace_speed=1 keeps AWS's pace (benchmarks)
+        self.pacer = Pacer(clock, self.meter, rng, speed=aws_time_scale if pace_speed is None else pace_speed)
         self.aws_time_scale = aws_time_scale
         self._clock = clock
         self._concurrency = max(1, concurrency)

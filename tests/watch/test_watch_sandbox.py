@@ -12,79 +12,38 @@ rate counted in calls on a clock of the test's own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from support.watched_stack import WatchedStack, watched_stack
 
-from bluegreen.aws.session import AwsSession, Target
-from bluegreen.model.config import Config
-from bluegreen.model.configfile import load
-from bluegreen.sandbox.server import SandboxHandle, start_sandbox
 from bluegreen.watch import fetch_elb
 from bluegreen.watch.changes import changes
 from bluegreen.watch.controls import ControlKind, offers, perform
 from bluegreen.watch.pacing import BUDGETS, Mode
 from bluegreen.watch.poller import Poller
-from bluegreen.watch.snapshot import Health, Snapshot, WaitKind, WatchTarget
-from bluegreen.watch.target import find_stacks, find_target, target_of
-from tui.cli import main
+from bluegreen.watch.snapshot import Health, Snapshot, WaitKind
+from bluegreen.watch.target import find_stacks, find_target
 
 pytestmark = pytest.mark.docker
 SCALE = 60.0  # a minute of CodeDeploy's is a second
 
 
-@dataclass
-class Stack:
-    handle: SandboxHandle
-    session: AwsSession
-    config: Config
-    target: WatchTarget
+Stack = WatchedStack
+REPLACEMENTS = (
+    ("deploymentConfig: CodeDeployDefault.ECSAllAtOnce", "deploymentConfig: {type: linear, percent: 25, intervalMinutes: 3}"),
+    ("readyAction: CONTINUE_DEPLOYMENT", "readyAction: STOP_DEPLOYMENT\n  readyWaitMinutes: 60"),
+    ("terminationWaitMinutes: 5", "terminationWaitMinutes: 120"),
+)
 
 
 @pytest.fixture(scope="module")
 def stack(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    handle = start_sandbox(port=0, region="us-east-1", time_scale=SCALE, tasks="docker")
-    instance = handle.services["runtime"].instance_id
-    saved_url, saved_cwd = os.environ.get("BLUEGREEN_SANDBOX_URL"), os.getcwd()
-    try:
-        os.environ["BLUEGREEN_SANDBOX_URL"] = handle.endpoint_url
-        os.chdir(tmp_path_factory.mktemp("stack"))
-        cli = CliRunner()
-        assert cli.invoke(main, ["init", "--sample", "site", "-o", "bluegreen.yaml"]).exit_code == 0
-        config_file = Path("bluegreen.yaml")
-        text = config_file.read_text()
-        for old, new in (("deploymentConfig: CodeDeployDefault.ECSAllAtOnce",
-                          "deploymentConfig: {type: linear, percent: 25, intervalMinutes: 3}"),
-                         ("readyAction: CONTINUE_DEPLOYMENT", "readyAction: STOP_DEPLOYMENT\n  readyWaitMinutes: 60"),
-                         ("terminationWaitMinutes: 5", "terminationWaitMinutes: 120")):
-            assert old in text
-            text = text.replace(old, new)
-        config_file.write_text(text)
-        applied = cli.invoke(main, ["apply", "-f", "bluegreen.yaml", "--sandbox", "--yes"])
-        assert applied.exit_code == 0, applied.output
-        config = load(config_file)
-        session = AwsSession(Target(endpoint_url=handle.endpoint_url, region="us-east-1"))
-        yield Stack(handle, session, config, target_of(config))
-    finally:
-        os.chdir(saved_cwd)
-        if saved_url is None:
-            os.environ.pop("BLUEGREEN_SANDBOX_URL", None)
-        else:
-            os.environ["BLUEGREEN_SANDBOX_URL"] = saved_url
-        handle.stop()
-        for container in docker_client.containers.list(all=True, filters={"label": f"bluegreen.sandbox={instance}"}):
-            with contextlib.suppress(Exception):
-                container.remove(force=True)
-        for image in docker_client.images.list(name=f"{handle.registry_host}/my-app"):
-            with contextlib.suppress(Exception):
-                docker_client.images.remove(image.id, force=True)
+    with watched_stack(docker_client, tmp_path_factory.mktemp("stack"), SCALE, REPLACEMENTS) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
