@@ -3,14 +3,8 @@ most important first (health, what runs, where traffic goes, what waits for a pe
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from bluegreen.watch.changes import short_time
 from bluegreen.watch.snapshot import Deployment, Execution, Health, Snapshot
-
-
-def clock(at: datetime | None) -> str:
-    return at.astimezone().strftime("%H:%M:%S") if at is not None else "-"
+from bluegreen.watch.timefmt import clock, short_time
 
 
 def execution_line(execution: Execution) -> str:

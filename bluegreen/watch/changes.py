@@ -9,22 +9,14 @@ stand now (not the whole history).
 
 from __future__ import annotations
 
+from bluegreen.watch import timefmt
 from bluegreen.watch.snapshot import Deployment, Execution, ListenerWeights, Snapshot, Wait, WaitKind
 
 ENDED = frozenset({"Succeeded", "Failed", "Stopped", "Superseded", "Cancelled"})
 
 
 def short_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    whole = max(0, round(seconds))
-    if whole < 60:
-        return f"{whole}s"
-    minutes, rest = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{rest:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+    return timefmt.short_time(seconds, unknown="?")
 
 
 def changes(before: Snapshot | None, after: Snapshot) -> list[str]:

@@ -20,7 +20,8 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
 from bluegreen.watch.snapshot import Execution
-from screens.widgets.monitor_format import clock, short_id, short_revision, short_time, status_text
+from bluegreen.watch.timefmt import clock, short_time
+from screens.widgets.monitor_format import short_id, short_revision, status_text
 
 # triggerType -> a word that fits the cell; unknown ones are shown as AWS says them
 TRIGGERS = {"CloudWatchEvent": "event", "StartPipelineExecution": "manual", "CreatePipeline": "created",

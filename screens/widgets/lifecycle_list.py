@@ -17,7 +17,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bluegreen.watch.snapshot import Deployment, LifecycleEvent, Wait, WaitKind
-from screens.widgets.monitor_format import Panel, clock, short_time, span, status_text
+from bluegreen.watch.timefmt import clock, short_time
+from screens.widgets.monitor_format import Panel, span, status_text
 
 NAME = 22  # the longest ECS event name is AfterAllowTestTraffic (21)
 

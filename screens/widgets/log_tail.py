@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from bluegreen.watch.snapshot import LogLine
-from screens.widgets.monitor_format import clock
+from bluegreen.watch.timefmt import clock
 
 
 def stream_name(stream: str) -> str:

@@ -42,24 +42,6 @@ def status_text(status: str, word: str | None = None) -> Text:
     return Text(f"{icon} {status if word is None else word}", style=style)
 
 
-def short_time(seconds: float | None) -> str:
-    """12s, 4m05s, 2h10m; "-" when unknown."""
-    if seconds is None:
-        return "-"
-    whole = max(0, round(seconds))
-    if whole < 60:
-        return f"{whole}s"
-    minutes, rest = divmod(whole, 60)
-    if minutes < 60:
-        return f"{minutes}m{rest:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def clock(at: datetime | None) -> str:
-    return at.astimezone().strftime("%H:%M:%S") if at is not None else "-"
-
-
 def span(started: datetime | None, ended: datetime | None, now: datetime) -> float | None:
     """Seconds from start to end, or to `now` while it runs."""
     if started is None:

@@ -9,7 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from bluegreen.watch.snapshot import ServiceState
-from screens.widgets.monitor_format import Panel, clock, short_id
+from bluegreen.watch.timefmt import clock
+from screens.widgets.monitor_format import Panel, short_id
 
 
 def events_table(service: ServiceState | None) -> Table | Text:

@@ -12,7 +12,8 @@ from rich.padding import Padding
 from rich.text import Text
 
 from bluegreen.watch.snapshot import ActionState, StageState
-from screens.widgets.monitor_format import Panel, clock, short_id, short_time, span, status_text
+from bluegreen.watch.timefmt import clock, short_time
+from screens.widgets.monitor_format import Panel, short_id, span, status_text
 
 
 def action_lines(action: ActionState, now: datetime, name_width: int) -> list[RenderableType]:

@@ -14,7 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual.widget import Widget
 
-from screens.widgets.monitor_format import clock, short_time
+from bluegreen.watch.timefmt import clock, short_time
 from screens.widgets.traffic_bar import GREEN
 
 EIGHTHS = " ▁▂▃▄▅▆▇█"
