@@ -11,7 +11,8 @@
   session)`); it raises `bluegreen.errors.Failed` when AWS refuses.
 - `probe_url` is GET every `probe_every` seconds in a thread (`bluegreen.aws.probe.probe`, with
   `sandbox` as it wants it); "" probes nothing.
-- `on_push()` builds and pushes a new image for the PUSH key and answers a line; None: the key
+- `on_push(progress)` builds and pushes a new image for the PUSH key, calling `progress(text)` (from
+  any thread) for each step, and answers a line; None: the key
   says a push is not available here.
 
 The most important facts sit on top and never scroll: the health word, the traffic split and its
@@ -65,7 +66,7 @@ class Feed(Protocol):
 
 Offers = Callable[[Snapshot], Sequence[Offer]]
 Perform = Callable[[Snapshot, ControlKind], Awaitable[str]]
-Push = Callable[[], Awaitable[str]]
+Push = Callable[[Callable[[str], None]], Awaitable[str]]  # on_push(progress): progress lines from any thread
 Prober = Callable[[str, bool], Probe]
 
 FOOTER_WORDS = {ControlKind.START: "Start", ControlKind.CONTINUE: "Continue", ControlKind.END_WAIT: "End wait",
@@ -276,7 +277,7 @@ class MonitorScreen(Screen[None]):
         try:
             if offer.kind is ControlKind.PUSH:
                 assert self.on_push is not None  # unavailable() refused the key without it
-                line = await self.on_push()
+                line = await self.on_push(self.push_progress)
             else:
                 line = await self.perform(snapshot, offer.kind)
         except Failed as exc:
@@ -294,6 +295,16 @@ class MonitorScreen(Screen[None]):
         finally:
             self.acting = None
             self.feed.hurry()
+
+    def push_progress(self, text: str) -> None:
+        """A step of the push (build step, layer pushed), from the push's thread or this one."""
+        line = Text(f"⠿ Push: {text}", style="yellow")
+        try:
+            asyncio.get_running_loop()  # only the app's own thread runs a loop here
+        except RuntimeError:
+            self.app.call_from_thread(self.say, line)
+        else:
+            self.say(line)
 
     def action_help(self) -> None:
         from screens.help import MONITOR_HELP, HelpScreen

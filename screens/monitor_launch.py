@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -56,13 +57,28 @@ def monitor_for(watched: Watched) -> MonitorScreen:
                          on_push=on_push)
 
 
-async def _push(watched: Watched) -> str:
-    """The engine's push (docker build + push to ECR) of the config's image, in a thread."""
+async def _push(watched: Watched, progress: Callable[[str], None]) -> str:
+    """The engine's push (docker build + push to ECR) of the config's image, in a thread; each
+    build step and each layer's push state goes to `progress` (from that thread)."""
     from bluegreen.engine.stack import Stack
+    from bluegreen.events import BuildStep, Event, PushProgress
+
+    said = ""
+
+    def step(event: Event) -> None:
+        nonlocal said
+        text = ""
+        if isinstance(event, BuildStep):
+            text = f"build step {event.step}/{event.total}: {event.text[:60]}"
+        elif isinstance(event, PushProgress):
+            text = f"layer {event.layer[:12]}: {event.status}"
+        if text and text != said:
+            said = text
+            progress(text)
 
     assert watched.config is not None
     stack = Stack(watched.connection.session, watched.config, base_dir=watched.base_dir)
-    done = await asyncio.to_thread(stack.push)
+    done = await asyncio.to_thread(stack.push, step)
     if done.skipped:
         return f"{done.repository_uri}:{done.tag} is already in ECR with this content: nothing new to deploy"
     return f"pushed {done.repository_uri}:{done.tag} ({done.digest[:19]}): the pipeline starts in a moment"

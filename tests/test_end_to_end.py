@@ -7,13 +7,13 @@ termination wait (time scale 60: CodeDeploy's minutes take seconds); destroy the
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner
+from support.waiting import until
 
 from bluegreen.aws.probe import probe
 from bluegreen.sandbox.server import SandboxHandle, start_sandbox
@@ -23,17 +23,6 @@ pytestmark = pytest.mark.docker
 T = TypeVar("T")
 ECS_BLUE_GREEN_EVENTS = ["BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic",
                          "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]
-
-
-def until(check: Callable[[], T | None], what: str, limit_s: float = 120.0) -> T:
-    deadline = time.monotonic() + limit_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {limit_s:g} s: {what}")
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +60,7 @@ def test_push_v2_deploys_through_the_pipeline_and_the_url_answers_v2(
         return list(cp.list_pipeline_executions(pipelineName="my-app")["pipelineExecutionSummaries"])
 
     # the execution AWS starts when the pipeline is created deploys v1 again; let it finish
-    until(lambda: executions() and executions()[0]["status"] == "Succeeded", "the first execution")
+    until(lambda: executions() and executions()[0]["status"] == "Succeeded", "the first execution", 120)
     first_ids = {e["pipelineExecutionId"] for e in executions()}
 
     config = Path("bluegreen.yaml")
@@ -90,10 +79,10 @@ def test_push_v2_deploys_through_the_pipeline_and_the_url_answers_v2(
     assert followed.rstrip().splitlines()[-1].endswith(": Succeeded"), followed
 
     run = until(lambda: next((e for e in executions() if e["pipelineExecutionId"] not in first_ids), None),
-                "an execution started by the push")
+                "an execution started by the push", 120)
     assert run["trigger"]["triggerType"] == "CloudWatchEvent"  # the stack's EventBridge rule
     done = until(lambda: next((e for e in executions() if e["pipelineExecutionId"] == run["pipelineExecutionId"]
-                               and e["status"] != "InProgress"), None), "the push's execution to end")
+                               and e["status"] != "InProgress"), None), "the push's execution to end", 120)
     assert done["status"] == "Succeeded", done
     assert version_at(url).endswith("v2")
 
@@ -113,7 +102,7 @@ def test_push_v2_deploys_through_the_pipeline_and_the_url_answers_v2(
         service = ecs.describe_services(cluster="my-app", services=["my-app"])["services"][0]
         return service["taskSets"] if len(service["taskSets"]) == 1 else None
 
-    (task_set,) = until(one_task_set_left, "blue's task set to go after the termination wait")
+    (task_set,) = until(one_task_set_left, "blue's task set to go after the termination wait", 120)
     arns = ecs.list_tasks(cluster="my-app", desiredStatus="RUNNING")["taskArns"]
     tasks = ecs.describe_tasks(cluster="my-app", tasks=arns)["tasks"]
     assert [t["taskDefinitionArn"] for t in tasks] == [task_set["taskDefinition"]]

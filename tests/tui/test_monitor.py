@@ -5,6 +5,7 @@ snapshots at rest, mid-shift and after a failure (clock strings in UTC, probe an
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import time
@@ -235,7 +236,12 @@ async def test_push_goes_to_the_front_end() -> None:
     feed = ScriptedFeed()
     pushed: list[str] = []
 
-    async def on_push() -> str:
+    seen: list[str] = []
+
+    async def on_push(progress: Callable[[str], None]) -> str:
+        progress("build step 1/7")
+        await asyncio.to_thread(progress, "pushing layer 3 of 3")  # the engine's thread says so too
+        seen.append(result(app))
         pushed.append("demo:latest")
         return "pushed demo:latest (sha256:9b2c7e4): the pipeline starts"
 
@@ -247,6 +253,7 @@ async def test_push_goes_to_the_front_end() -> None:
         await pilot.click("#yes")
         await until(pilot, lambda: "✓" in result(app), 10, "the push's answer")
         assert pushed == ["demo:latest"]
+        assert seen == ["⠿ Push: pushing layer 3 of 3"]  # progress showed while it pushed
         assert "pushed demo:latest" in result(app)
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support.waiting import until
 from support.watched_stack import WatchedStack, watched_stack
 
 from bluegreen.watch import fetch_elb
@@ -130,17 +131,6 @@ def pipeline_deployment(stack: Stack) -> str:
             if found.startswith("d-"):
                 return str(found)
     return ""
-
-
-def until(check: Callable[[], Any], what: str, limit_s: float = 60.0) -> Any:
-    deadline = time.monotonic() + limit_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {limit_s:g} s")
-        time.sleep(0.1)
 
 
 # -- the tests, in the order the stack goes through ------------------------------------------------
