@@ -75,7 +75,7 @@ def main() -> None:
                 config.write_text(original.replace("  context: site\n",
                                                    f"  context: site\n  buildArgs:\n    VERSION: '{version}'\n"))
                 started = time.monotonic()
-                pushed = run(cli, ["push", "-f", "bluegreen.yaml", "--sandbox"])
+                pushed = run(cli, ["push", "-f", "bluegreen.yaml", "--sandbox", "--no-follow"])
                 assert pushed.exit_code == 0, pushed.output
                 uploaded = time.monotonic()
 
