@@ -100,6 +100,13 @@ def main() -> None:
                               text=True, timeout=120, env={**os.environ, "BLUEGREEN_SANDBOX_URL": endpoint})
         (OUT / "plan-of-the-export.txt").write_text(plan.stdout + plan.stderr)
         tmux("send-keys", "-t", SESSION, "Escape")
+        time.sleep(0.5)
+        # the last step's Watch: the live monitor of the stack just made, with the deployment
+        # that creating the pipeline started
+        tmux("send-keys", "-t", SESSION, "C-n")
+        keystrokes += 1
+        wait_for(r"Production traffic")
+        keep(len(STEPS) + 1, "Monitor", wait_for(r"Deployment d-\w+ · \w+", 120))
         tmux("send-keys", "-t", SESSION, "C-q")
         print(f"{keystrokes} keystrokes; screens in {OUT.relative_to(ROOT)}/")
         print(plan.stdout.strip().splitlines()[-1])

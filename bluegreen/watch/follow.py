@@ -63,4 +63,4 @@ async def follow(poller: Poller, before: Snapshot, on_line: Callable[[str], None
             execution = next((e for e in snapshot.executions if e.id == chosen), None)
             if execution is not None and execution.status in ENDED:
                 return Followed(chosen, execution.status, snapshot)
-        await asyncio.sleep(max(0.2, snapshot.interval_s))
+        await asyncio.sleep(max(0.2, poller.interval_s))  # until the next part is due

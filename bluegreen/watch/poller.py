@@ -215,7 +215,9 @@ class Poller:
             self.pacer.throttled()
         else:
             self.pacer.calm()
-        return replace(snapshot, interval_s=self.pacer.next_poll_in(), notices=self._notices())
+        # the pace a person reads (how often the part this mode exists for is read), not the
+        # time to the next poll, which a part brought forward can make 0.2 s for a moment
+        return replace(snapshot, interval_s=self.pacer.pace_s(), notices=self._notices())
 
     async def _read(self, part: Part, gate: asyncio.Semaphore) -> None:
         reader = getattr(self, f"_read_{part.value}")

@@ -239,7 +239,7 @@ class Snapshot:
     notices: tuple[str, ...] = ()  # quiet one-liners: "AWS is throttling: polling every 12 s"
     errors: tuple[str, ...] = ()  # parts that could not be read this time, with why
     generation: int = 0  # increases with every poll
-    interval_s: float = 0.0  # the poller's current pace
+    interval_s: float = 0.0  # the poller's current pace: how often this mode's essential part is read
     calls_per_minute: float = 0.0  # API calls in the last minute (the budget's meter)
 
     @property
