@@ -101,7 +101,14 @@ STEERING = (
 )
 
 
-@click.group()
+class _InOrder(click.Group):
+    """Lists its subcommands in the order they were added: the monitor's keys' order."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=_InOrder)
 def deploy() -> None:
     """Steer the stack's deployment, as the monitor's keys do."""
 
