@@ -33,17 +33,18 @@ class Watched:
     time_scale: float
     config: Config | None = None
     base_dir: Path | None = None
+    config_file: Path | None = None  # read again at each push: the user edits it while watching
 
 
 def prepare(connection: Connection, target: WatchTarget, config: Config | None = None,
-            base_dir: Path | None = None) -> Watched:
+            base_dir: Path | None = None, config_file: Path | None = None) -> Watched:
     """Blocking (a DescribeLoadBalancers and, on the sandbox, its health answer): call it from a
     thread worker, or before the app starts."""
     try:
         url = stack_urls(connection.session, target).production
     except Exception:
         url = ""  # the monitor's own polls say what is wrong with the account
-    return Watched(connection, target, url, connection.aws_time_scale(), config, base_dir)
+    return Watched(connection, target, url, connection.aws_time_scale(), config, base_dir, config_file)
 
 
 def monitor_for(watched: Watched) -> MonitorScreen:
@@ -76,8 +77,20 @@ async def _push(watched: Watched, progress: Callable[[str], None]) -> str:
             said = text
             progress(text)
 
-    assert watched.config is not None
-    stack = Stack(watched.connection.session, watched.config, base_dir=watched.base_dir)
+    config = watched.config
+    if watched.config_file is not None:
+        from bluegreen.errors import Failed
+        from bluegreen.model.configfile import ConfigError, load
+
+        try:
+            config = await asyncio.to_thread(load, watched.config_file)  # as it is now, edits included
+        except ConfigError as exc:
+            raise Failed(f"{watched.config_file}: {exc.message()}", "fix the file, then push again") from None
+        if config.name != watched.target.stack:
+            raise Failed(f"{watched.config_file} is now the config of stack {config.name!r}, not of "
+                         f"{watched.target.stack!r}", "push that stack from its own monitor")
+    assert config is not None
+    stack = Stack(watched.connection.session, config, base_dir=watched.base_dir)
     done = await asyncio.to_thread(stack.push, step)
     if done.skipped:
         return f"{done.repository_uri}:{done.tag} is already in ECR with this content: nothing new to deploy"

@@ -35,5 +35,5 @@ class MonitorApp(App[None]):
 def run_monitor(connection: Any, config: Any, config_file: Path) -> None:
     from bluegreen.watch.target import target_of
 
-    watched = prepare(connection, target_of(config), config, config_file.resolve().parent)
+    watched = prepare(connection, target_of(config), config, config_file.resolve().parent, config_file)
     MonitorApp(watched).run()

@@ -51,7 +51,7 @@ def stack(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 def app_for(stack: WatchedStack) -> MonitorApp:
     connection = Connection(stack.session, f"local sandbox at {stack.handle.endpoint_url}")
-    return MonitorApp(prepare(connection, stack.target, stack.config, stack.config_file.parent))
+    return MonitorApp(prepare(connection, stack.target, stack.config, stack.config_file.parent, stack.config_file))
 
 
 # -- what boto3 says, and what the screen shows, in the same terms ---------------------------------
@@ -218,7 +218,6 @@ async def test_continue_shift_and_end_the_termination_wait(stack: WatchedStack) 
 
 
 async def test_push_rollback_retry_and_throttled_reads(stack: WatchedStack) -> None:
-    set_version(stack, "2")
     app = app_for(stack)
     cd = stack.handle.client("codedeploy")
     async with app.run_test(size=SIZE) as pilot:
@@ -229,6 +228,7 @@ async def test_push_rollback_retry_and_throttled_reads(stack: WatchedStack) -> N
         await until(pilot, lambda: table.row_count >= 1 and screen.snapshot is not None, 60, "the executions")
         before, added = list(table.row_order), table.added
 
+        set_version(stack, "2")  # edited while the monitor runs: its push reads the file again
         await press_and_confirm(pilot, "p")  # the engine's docker build and push, from the monitor
         await until(pilot, lambda: "pushed" in result_line(screen), 180, "the push")
         await until(pilot, lambda: len(table.row_order) == len(before) + 1, 60, "the push's execution")
