@@ -147,20 +147,21 @@ class Pacer:
         reserve = sum(math.ceil(COSTS[p] * RESERVE_S / self._base_period(p)) for p in essential
                       if math.isfinite(self._base_period(p)))
         budget = self.budget - reserve
-        used = self._meter.in_last()
+        window = self._meter.in_last()
+        planned = 0  # calls of the parts chosen so far in this poll
         chosen: set[Part] = set()
         for part in PRIORITY:
             if self._next[part] > now:
                 continue
             if part not in essential and part not in self._urgent and self._meter.total \
-                    and used + COSTS[part] > budget:
+                    and window + planned + COSTS[part] > budget:
                 # not now: when the window has room for it (polling again sooner would only
                 # spin, reading nothing)
-                self._next[part] = now + max(MIN_SLEEP_S, self._meter.room_in(used - self._meter.in_last()
-                                                                             + COSTS[part], budget))
+                room = self._meter.room_in(planned + COSTS[part], budget)
+                self._next[part] = now + max(MIN_SLEEP_S, room)
                 continue
             chosen.add(part)
-            used += COSTS[part]
+            planned += COSTS[part]
         return chosen
 
     @property
