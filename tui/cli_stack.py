@@ -229,7 +229,7 @@ class _Follower:
         from bluegreen.watch.poller import Poller
         from bluegreen.watch.target import target_of
 
-        self.poller = Poller(made.session, target_of(config), aws_time_scale=made.aws_time_scale())
+        self.poller = Poller.on(made, target_of(config))
         self.before = asyncio.run(before_push(self.poller))
 
     def follow(self) -> Any:

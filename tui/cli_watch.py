@@ -30,7 +30,7 @@ def _snapshot(made: Any, config: Any) -> Any:
     from bluegreen.watch.poller import Poller
     from bluegreen.watch.target import target_of
 
-    return asyncio.run(Poller(made.session, target_of(config), aws_time_scale=made.aws_time_scale()).poll())
+    return asyncio.run(Poller.on(made, target_of(config)).poll())
 
 
 @click.command()
@@ -62,7 +62,7 @@ def watch(config_file: Path, sandbox: bool, profile: str | None, region: str | N
     from tui.monitor_app import run_monitor
 
     config = _load(config_file)
-    with connection(sandbox, profile, region, config.region, say=lambda m: click.echo(m, err=True)) as made:
+    with connection(sandbox, profile, region, config.region, say=_say(False)) as made:
         run_monitor(made, config, config_file)
 
 
@@ -77,7 +77,7 @@ def _steer(kind_name: str, help_text: str) -> click.Command:
 
         kind = ControlKind(kind_name)
         config = _load(config_file)
-        with connection(sandbox, profile, region, config.region, say=lambda m: click.echo(m, err=True)) as made:
+        with connection(sandbox, profile, region, config.region, say=_say(False)) as made:
             snapshot = _snapshot(made, config)
             offer = next(o for o in offers(snapshot) if o.kind is kind)
             if not offer.enabled:

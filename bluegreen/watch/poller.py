@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bluegreen.aws.errors import Meaning, meaning
 from bluegreen.aws.session import AwsSession
@@ -50,6 +50,9 @@ from bluegreen.watch.snapshot import (
     TargetCounts,
     WatchTarget,
 )
+
+if TYPE_CHECKING:
+    from bluegreen.aws.target import Connection
 
 HURRY_S = 20.0  # after hurry(): read at least at the active pace this long
 INDEPENDENT = (Part.EXECUTIONS, Part.LISTENERS, Part.TARGETS, Part.SERVICE, Part.STOPPED, Part.LOGS)
@@ -128,6 +131,12 @@ class Poller:
         self._log_lines: tuple[LogLine, ...] = ()
         self._errors: dict[Part, str] = {}
         self._throttled = False
+
+    @classmethod
+    def on(cls, connection: Connection, target: WatchTarget) -> Poller:
+        """A poller on a connection's target, told its time scale (blocking: on the sandbox,
+        one health request asks for it)."""
+        return cls(connection.session, target, aws_time_scale=connection.aws_time_scale())
 
     # -- steering ------------------------------------------------------------------------------
 
