@@ -60,7 +60,7 @@ class LazyDataPlane:
         return list(self._started().target_health(group_id, targets))
 
     def open_listener(self, listener_id: str, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
-        return tuple(self._started().open_listener(listener_id, host, port))  # type: ignore[return-value]
+        return tuple(self._started().open_listener(listener_id, host, port))
 
     def set_forward(self, listener_id: str, forward: Any) -> None:
         self._started().set_forward(listener_id, forward)

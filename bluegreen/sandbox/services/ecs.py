@@ -91,7 +91,9 @@ class EcsRealism(BackendHandler):
 
     def _latest_active_revision(self, req: AwsRequest) -> None:
         body = json_body_or_none(req)
-        family = body.get("taskDefinition") if body else None
+        if body is None:
+            return
+        family = body.get("taskDefinition")
         if not isinstance(family, str) or ":" in family or "/" in family:
             return  # a revision or an ARN: moto describes exactly that one
         revisions = self.moto_backend("ecs", self.region(req)).task_definitions.get(family) or {}
