@@ -9,21 +9,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from support.engine import put_tiny_image, session_for, stack_config
+from support.engine import cli_config_file, put_tiny_image, session_for
 
 from bluegreen.aws.session import AwsSession, Target
 from bluegreen.engine.leftovers import leftovers
-from bluegreen.model.configfile import dump_text
 from tui.cli import main
 
 
 @pytest.fixture
 def config_file(sandbox: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    put_tiny_image(session_for(sandbox))
-    monkeypatch.setenv("BLUEGREEN_SANDBOX_URL", sandbox.endpoint_url)
-    path = tmp_path / "bluegreen.yaml"
-    path.write_text(dump_text(stack_config("clistack")))
-    return path
+    return cli_config_file(sandbox, tmp_path, monkeypatch, "clistack")
 
 
 def run(*args: str) -> Any:

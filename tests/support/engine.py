@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 from bluegreen.aws.session import AwsSession, Target
@@ -51,6 +52,18 @@ class CallCounter:
 
 def put_tiny_image(session: AwsSession, repository: str = "shared-app", tag: str = "latest") -> str:
     return ecr_image(session, repository, tag)
+
+
+def cli_config_file(sandbox: SandboxHandle, folder: Path, monkeypatch: Any, name: str) -> Path:
+    """`stack_config(name)` written as a bluegreen.yaml in `folder`, its image in the sandbox's ECR,
+    and BLUEGREEN_SANDBOX_URL pointing `--sandbox` commands at the sandbox (for CliRunner tests)."""
+    from bluegreen.model.configfile import dump_text
+
+    put_tiny_image(session_for(sandbox))
+    monkeypatch.setenv("BLUEGREEN_SANDBOX_URL", sandbox.endpoint_url)
+    path = folder / "bluegreen.yaml"
+    path.write_text(dump_text(stack_config(name)))
+    return path
 
 
 def counted(session: AwsSession) -> tuple[AwsSession, CallCounter]:
