@@ -12,17 +12,15 @@ Run: python bench/deploy_push.py [--rounds N]
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section
+from sample_stack import sample_stack
 
 GOAL_S = 20.0
 SAME_ANSWERS = 20  # consecutive answers of the new version: production is on it
@@ -47,54 +45,37 @@ def main() -> None:
     from click.testing import CliRunner
 
     from bluegreen.aws.probe import probe
-    from bluegreen.sandbox.server import start_sandbox
     from tui.cli import main as cli
 
-    handle = start_sandbox(port=0, region="us-east-1", time_scale=60, tasks="docker")
-    os.environ["BLUEGREEN_SANDBOX_URL"] = handle.endpoint_url
     rows: list[tuple[str, float, float]] = []
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            os.chdir(folder)
-            run = CliRunner().invoke
-            assert run(cli, ["init", "--sample", "site", "-o", "bluegreen.yaml"]).exit_code == 0
-            applied = run(cli, ["apply", "-f", "bluegreen.yaml", "--sandbox", "--yes"])
-            assert applied.exit_code == 0, applied.output
-            cp = handle.client("codepipeline")
-            dns = handle.client("elbv2").describe_load_balancers(Names=["my-app-alb"])["LoadBalancers"][0]["DNSName"]
-            url = f"http://{dns}:80/"
+    with sample_stack(60) as (handle, config):
+        run = CliRunner().invoke
+        cp = handle.client("codepipeline")
+        dns = handle.client("elbv2").describe_load_balancers(Names=["my-app-alb"])["LoadBalancers"][0]["DNSName"]
+        url = f"http://{dns}:80/"
 
-            def settled() -> bool:
-                runs = cp.list_pipeline_executions(pipelineName="my-app")["pipelineExecutionSummaries"]
-                return bool(runs) and all(r["status"] != "InProgress" for r in runs)
+        def settled() -> bool:
+            runs = cp.list_pipeline_executions(pipelineName="my-app")["pipelineExecutionSummaries"]
+            return bool(runs) and all(r["status"] != "InProgress" for r in runs)
 
-            _until(settled)
-            config = Path("bluegreen.yaml")
-            original = config.read_text()
-            for version in range(2, 2 + args.rounds):
-                config.write_text(original.replace("  context: site\n",
-                                                   f"  context: site\n  buildArgs:\n    VERSION: '{version}'\n"))
-                started = time.monotonic()
-                pushed = run(cli, ["push", "-f", "bluegreen.yaml", "--sandbox", "--no-follow"])
-                assert pushed.exit_code == 0, pushed.output
-                uploaded = time.monotonic()
+        _until(settled)
+        original = config.read_text()
+        for version in range(2, 2 + args.rounds):
+            config.write_text(original.replace("  context: site\n",
+                                               f"  context: site\n  buildArgs:\n    VERSION: '{version}'\n"))
+            started = time.monotonic()
+            pushed = run(cli, ["push", "-f", str(config), "--sandbox", "--no-follow"])
+            assert pushed.exit_code == 0, pushed.output
+            uploaded = time.monotonic()
 
-                def on_new(version: int = version) -> bool:
-                    return all(probe(url, sandbox=True).answered_by.endswith(f"v{version}")
-                               for _ in range(SAME_ANSWERS))
+            def on_new(version: int = version) -> bool:
+                return all(probe(url, sandbox=True).answered_by.endswith(f"v{version}")
+                           for _ in range(SAME_ANSWERS))
 
-                _until(on_new)
-                arrived = time.monotonic()
-                rows.append((f"v{version}", uploaded - started, arrived - started))
-                _until(settled)  # the termination wait ends before the next round
-    finally:
-        handle.stop()
-        with contextlib.suppress(Exception):
-            import docker
-
-            client = docker.from_env()
-            for image in client.images.list(name=f"{handle.registry_host}/my-app"):
-                client.images.remove(image.id, force=True)
+            _until(on_new)
+            arrived = time.monotonic()
+            rows.append((f"v{version}", uploaded - started, arrived - started))
+            _until(settled)  # the termination wait ends before the next round
 
     total = statistics.median(r[2] for r in rows)
     lines = [f"{machine()}", "", "push of the sample site, AllAtOnce, sandbox at --time-scale 60 (real containers):",

@@ -14,13 +14,11 @@ Run: python bench/monitor.py [--idle-seconds 120]  (writes its section of docs/b
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section
+from sample_stack import sample_stack
 
 SCALE = 1.0
 SESSION = "bluegreen-bench-monitor"
@@ -87,29 +86,15 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=120.0)
     args = parser.parse_args()
 
-    from click.testing import CliRunner
-
-    from bluegreen.sandbox.server import start_sandbox
     from bluegreen.watch.fetch_elb import group_name
-    from tui.cli import main as cli
 
-    handle = start_sandbox(port=0, region="us-east-1", time_scale=SCALE, tasks="docker")
+    replacements = (("deploymentConfig: CodeDeployDefault.ECSAllAtOnce",
+                     "deploymentConfig: {type: linear, percent: 25, intervalMinutes: 1}"),
+                    ("terminationWaitMinutes: 5", "terminationWaitMinutes: 1"))
     changes: list[tuple[float, int]] = []  # (when, green %) of each production weight change
     screen = Screen()
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            os.chdir(folder)
-            os.environ["BLUEGREEN_SANDBOX_URL"] = handle.endpoint_url
-            run = CliRunner().invoke
-            assert run(cli, ["init", "--sample", "site", "-o", "bluegreen.yaml"]).exit_code == 0
-            config = Path("bluegreen.yaml")
-            config.write_text(config.read_text().replace(
-                "deploymentConfig: CodeDeployDefault.ECSAllAtOnce",
-                "deploymentConfig: {type: linear, percent: 25, intervalMinutes: 1}")
-                .replace("terminationWaitMinutes: 5", "terminationWaitMinutes: 1"))
-            applied = run(cli, ["apply", "-f", "bluegreen.yaml", "--sandbox", "--yes"])
-            assert applied.exit_code == 0, applied.output
-
+    with sample_stack(SCALE, replacements) as (handle, config):
+        try:
             plane, elbv2 = handle.services["dataplane"], handle.client("elbv2")
             lb = elbv2.describe_load_balancers(Names=["my-app-alb"])["LoadBalancers"][0]["LoadBalancerArn"]
             production = next(x["ListenerArn"] for x in elbv2.describe_listeners(LoadBalancerArn=lb)["Listeners"]
@@ -127,8 +112,7 @@ def main() -> None:
 
             plane.set_forward = timed
             program = Path(sys.executable).with_name("bluegreen")
-            command = (f"BLUEGREEN_SANDBOX_URL={handle.endpoint_url} exec {program} watch "
-                       f"-f {config.resolve()} --sandbox")
+            command = f"BLUEGREEN_SANDBOX_URL={handle.endpoint_url} exec {program} watch -f {config} --sandbox"
             subprocess.run(["tmux", "new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40",
                             f"cd {Path(__file__).resolve().parents[1]} && {command}"], check=True)
             time.sleep(1)
@@ -140,23 +124,15 @@ def main() -> None:
                 time.sleep(0.5)
             shift_end = time.monotonic()
             shift_start = next((t for t, g in changes if g > 0), shift_end)
-            time.sleep(3)
             # idle: the termination wait (a minute) ends, then a minute to settle, then measure
-            time.sleep(60 + 60)
+            time.sleep(3 + 60 + 60)
             cpu0, t0 = cpu_seconds(pid), time.monotonic()
             time.sleep(args.idle_seconds)
             cpu1, t1 = cpu_seconds(pid), time.monotonic()
             peak = peak_rss_mib(pid)
-    finally:
-        screen.stop.set()
-        subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
-        handle.stop()
-        with contextlib.suppress(Exception):
-            import docker
-
-            client = docker.from_env()
-            for image in client.images.list(name=f"{handle.registry_host}/my-app"):
-                client.images.remove(image.id, force=True)
+        finally:
+            screen.stop.set()
+            subprocess.run(["tmux", "kill-session", "-t", SESSION], capture_output=True)
 
     delays = []
     for when, green in changes:

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from report import machine, write_section
+from sample_stack import sample_stack
 
 SCALE = 6.0
 LINEAR = "{type: linear, percent: 10, intervalMinutes: 1}"
@@ -119,39 +117,17 @@ def main() -> None:
     parser.add_argument("--idle-minutes", type=float, default=2.0)
     args = parser.parse_args()
 
-    from click.testing import CliRunner
-
     from bluegreen.aws.session import AwsSession, Target
     from bluegreen.model.configfile import load
-    from bluegreen.sandbox.server import start_sandbox
     from bluegreen.watch.poller import Poller
     from bluegreen.watch.target import target_of
-    from tui.cli import main as cli
 
-    handle = start_sandbox(port=0, region="us-east-1", time_scale=SCALE, tasks="docker")
-    os.environ["BLUEGREEN_SANDBOX_URL"] = handle.endpoint_url
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            os.chdir(folder)
-            run = CliRunner().invoke
-            assert run(cli, ["init", "--sample", "site", "-o", "bluegreen.yaml"]).exit_code == 0
-            config = Path("bluegreen.yaml")
-            config.write_text(config.read_text().replace("deploymentConfig: CodeDeployDefault.ECSAllAtOnce",
-                                                         f"deploymentConfig: {LINEAR}")
-                              .replace("terminationWaitMinutes: 5", "terminationWaitMinutes: 1"))
-            applied = run(cli, ["apply", "-f", "bluegreen.yaml", "--sandbox", "--yes"])
-            assert applied.exit_code == 0, applied.output
-            session = AwsSession(Target(endpoint_url=handle.endpoint_url, region="us-east-1"))
-            poller = Poller(session, target_of(load(config)), aws_time_scale=SCALE, pace_speed=1.0)  # AWS's pace
-            found = asyncio.run(_follow(poller, handle, args.idle_minutes))
-    finally:
-        handle.stop()
-        with contextlib.suppress(Exception):
-            import docker
-
-            client = docker.from_env()
-            for image in client.images.list(name=f"{handle.registry_host}/my-app"):
-                client.images.remove(image.id, force=True)
+    replacements = (("deploymentConfig: CodeDeployDefault.ECSAllAtOnce", f"deploymentConfig: {LINEAR}"),
+                    ("terminationWaitMinutes: 5", "terminationWaitMinutes: 1"))
+    with sample_stack(SCALE, replacements) as (handle, config):
+        session = AwsSession(Target(endpoint_url=handle.endpoint_url, region="us-east-1"))
+        poller = Poller(session, target_of(load(config)), aws_time_scale=SCALE, pace_speed=1.0)  # AWS's pace
+        found = asyncio.run(_follow(poller, handle, args.idle_minutes))
 
     (t0, n0), (t1, n1) = found["shifting"]
     shift_rate = (n1 - n0) / ((t1 - t0) / 60)
