@@ -132,7 +132,10 @@ class ReviewScreen(StepScreen):
     def left(self) -> bool:
         """The user went Back (or on) while the plan was worked out: this screen's widgets are
         being removed, and the plan is worked out again when the step is shown next."""
-        return not self.is_attached or not self.query(PlanTable)
+        if not self.is_attached or self not in self.app.screen_stack:
+            return True  # dismissed: its widgets go one by one, the table's parts among the first
+        tables = self.query(PlanTable)
+        return not tables or not tables.first().whole
 
     def show_plan(self, rows: Sequence[Any]) -> None:
         """Show plan rows (`runner.PlanRow`); tests feed fixed ones here."""

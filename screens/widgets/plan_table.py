@@ -84,6 +84,11 @@ class PlanTable(Vertical):
         yield Static("", id="plan-detail")
 
     @property
+    def whole(self) -> bool:
+        """All parts still mounted: False while the screen holding the table is being removed."""
+        return self.is_attached and all(self.query(f"#{part}") for part in ("plan-counts", "plan-rows", "plan-detail"))
+
+    @property
     def stops_apply(self) -> list[Any]:
         return [row for row in self.rows if row.action in STOPS_APPLY]
 

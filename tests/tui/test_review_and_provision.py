@@ -114,6 +114,24 @@ async def test_leaving_review_while_it_plans_is_quiet(session: AwsSession) -> No
         await pilot.pause()
 
 
+async def test_a_plan_arriving_while_the_table_is_taken_apart_is_dropped(session: AwsSession) -> None:
+    # The other moment of the same race (seen in CI): the screen was dismissed and the table
+    # itself is still there but its DataTable already went.
+    app = app_for(draft("rv-half"), session)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = ReviewScreen(app.context)
+        await app.push_screen(screen)
+        assert screen.planning
+        workers = [w for w in screen.workers if w.group == "plan"]
+        await screen.query_one("#plan-rows").remove()
+        await until(pilot, lambda: all(w.is_finished for w in workers), 30, "the plan worker ends")
+        await pilot.pause()
+        assert [w.state.name for w in workers] == ["SUCCESS"]
+        assert app.is_running and app.return_code is None
+        app.pop_screen()
+        await pilot.pause()
+
+
 async def test_review_conflict_disables_apply(session: AwsSession) -> None:
     app = app_for(draft("rv-novpc", network={"vpc": "vpc-0123456789abcdef0"}), session)
     answers: list[Nav | None] = []
