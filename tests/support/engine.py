@@ -4,6 +4,7 @@ plan/apply/destroy, and counting mutating calls."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from bluegreen.aws.session import AwsSession, Target
 from bluegreen.engine import runner
 from bluegreen.engine.context import Context
 from bluegreen.engine.graph import build_nodes
+from bluegreen.events import NodeFailed
 from bluegreen.model.config import Config
 from bluegreen.model.configfile import load_text
 from bluegreen.sandbox.server import SandboxHandle
@@ -73,8 +75,8 @@ def counted(session: AwsSession) -> tuple[AwsSession, CallCounter]:
 
 
 def run_apply(session: AwsSession, config: Config, **context: Any) -> tuple[runner.RunResult, Context]:
-    ctx = Context(session, config, **context)
-    return asyncio.run(runner.apply(ctx, build_nodes(config))), ctx
+    ctx = Context(session, config, **_noting_failures(context))
+    return _with_reasons(asyncio.run(runner.apply(ctx, build_nodes(config))), context), ctx
 
 
 def run_plan(session: AwsSession, config: Config) -> list[runner.PlanRow]:
@@ -85,4 +87,27 @@ def run_plan(session: AwsSession, config: Config) -> list[runner.PlanRow]:
 
 
 def run_destroy(session: AwsSession, config: Config, **context: Any) -> runner.RunResult:
-    return asyncio.run(runner.destroy(Context(session, config, **context), build_nodes(config)))
+    ctx = Context(session, config, **_noting_failures(context))
+    return _with_reasons(asyncio.run(runner.destroy(ctx, build_nodes(config))), context)
+
+
+def _noting_failures(context: dict[str, Any]) -> dict[str, Any]:
+    """Unless the test listens itself, keep each failed node's message: an assertion on
+    `result.failed` then says why (a failure seen once under load is otherwise a bare node id)."""
+    if "on_event" in context:
+        return context
+    reasons: dict[str, str] = {}
+
+    def note(event: Any) -> None:
+        if isinstance(event, NodeFailed):
+            reasons[event.node] = f"{event.node} ({event.code}: {event.message})"
+
+    context["_reasons"] = reasons
+    return {**{k: v for k, v in context.items() if k != "_reasons"}, "on_event": note}
+
+
+def _with_reasons(result: runner.RunResult, context: dict[str, Any]) -> runner.RunResult:
+    reasons = context.get("_reasons") or {}
+    if not reasons:
+        return result
+    return dataclasses.replace(result, failed=[reasons.get(node, node) for node in result.failed])
