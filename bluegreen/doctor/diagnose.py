@@ -1,0 +1,43 @@
+"""Run every rule at once over one set of facts and gather the report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from bluegreen.aws.session import AwsSession
+from bluegreen.doctor.facts import Facts, Unavailable
+from bluegreen.doctor.finding import SEVERITIES, Finding, NotChecked, Report
+from bluegreen.doctor.rule import Rule
+
+# Said with every report: what an engineer might expect the doctor to look at, and it does not.
+NOTES = ("network ACLs and the tasks' own egress rules are not checked",)
+
+
+def all_rules() -> list[Rule]:
+    from bluegreen.doctor.rules import RULES
+
+    return list(RULES)
+
+
+async def diagnose(session: AwsSession, pipeline: str, rules: Sequence[Rule] | None = None,
+                   facts: Facts | None = None) -> Report:
+    """The findings of every rule (all of them by default) on the pipeline named."""
+    chosen = list(rules) if rules is not None else all_rules()
+    facts = facts or Facts(session, pipeline)
+    started = time.monotonic()
+    outcomes = await asyncio.gather(*(_run(rule, facts) for rule in chosen))
+    findings = [f for found, _ in outcomes for f in found]
+    rank = {severity: i for i, severity in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: (rank[f.severity], f.rule))
+    return Report(pipeline=pipeline, region=session.region, findings=tuple(findings),
+                  not_checked=tuple(n for _, n in outcomes if n is not None), rules_run=len(chosen),
+                  seconds=time.monotonic() - started, calls=facts.calls, notes=NOTES)
+
+
+async def _run(rule: Rule, facts: Facts) -> tuple[list[Finding], NotChecked | None]:
+    try:
+        return list(await rule.check(facts)), None
+    except Unavailable as exc:
+        return [], NotChecked(rule.id, exc.reason)
