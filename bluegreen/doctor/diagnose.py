@@ -7,12 +7,13 @@ import time
 from collections.abc import Sequence
 
 from bluegreen.aws.session import AwsSession
-from bluegreen.doctor.facts import Facts, Unavailable
+from bluegreen.errors import BadInput
+from bluegreen.doctor.facts import Facts, NoSuchPipeline, Unavailable
 from bluegreen.doctor.finding import SEVERITIES, Finding, NotChecked, Report
 from bluegreen.doctor.rule import Rule
 
 # Said with every report: what an engineer might expect the doctor to look at, and it does not.
-NOTES = ("network ACLs and the tasks' own egress rules are not checked",)
+NOTES = ("network ACLs, and the egress rules of the tasks' security groups",)
 
 
 def all_rules() -> list[Rule]:
@@ -34,6 +35,19 @@ async def diagnose(session: AwsSession, pipeline: str, rules: Sequence[Rule] | N
     return Report(pipeline=pipeline, region=session.region, findings=tuple(findings),
                   not_checked=tuple(n for _, n in outcomes if n is not None), rules_run=len(chosen),
                   seconds=time.monotonic() - started, calls=facts.calls, notes=NOTES)
+
+
+async def examine(session: AwsSession, pipeline: str) -> Report:
+    """`diagnose` for a person who named the pipeline: one that does not exist is bad input
+    (exit 2 with how to list the pipelines), not a report full of rules not checked."""
+    facts = Facts(session, pipeline)
+    try:
+        await facts.pipeline()
+    except NoSuchPipeline as exc:
+        raise BadInput(f"--pipeline {pipeline}: {exc.reason}",
+                       f"check the name and the region (aws codepipeline list-pipelines --region {session.region})",
+                       ) from None
+    return await diagnose(session, pipeline, facts=facts)
 
 
 async def _run(rule: Rule, facts: Facts) -> tuple[list[Finding], NotChecked | None]:

@@ -44,6 +44,10 @@ class Unavailable(Exception):
         self.reason = reason
 
 
+class NoSuchPipeline(Unavailable):
+    """The pipeline named does not exist in the region: nothing to diagnose."""
+
+
 @dataclass(frozen=True)
 class Action:
     stage: str
@@ -126,7 +130,7 @@ class Facts:
         answer = await self.call("codepipeline", "get_pipeline", missing=("PipelineNotFoundException",),
                                  name=self.pipeline_name)
         if answer is None:
-            raise Unavailable(f"no pipeline named {self.pipeline_name} in {self.region}")
+            raise NoSuchPipeline(f"no pipeline named {self.pipeline_name} in {self.region}")
         return dict(answer)
 
     async def pipeline_arn(self) -> str:

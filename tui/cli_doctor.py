@@ -1,0 +1,60 @@
+"""`bluegreen doctor --pipeline NAME`: check any CodePipeline -> CodeDeploy -> ECS blue/green
+setup on the account against the doctor's rules (docs/doctor.md).
+
+Exit codes: 0 nothing found, 1 findings (or a failure), 2 bad input (no such pipeline, a bad
+flag). Rules whose calls failed are listed as not checked; they do not change the exit code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+import click
+
+from tui.cli import EXIT_FAILED, friendly_errors
+from tui.cli_stack import _say, json_option
+from tui.target import connection, target_options
+
+SANDBOX_REGION = "us-east-1"
+
+
+def command_region(sandbox: bool, region: str | None) -> str:
+    """The region of a command that has no config: --region, else the environment's, else
+    (for the sandbox) its default region."""
+    chosen = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if chosen:
+        return chosen
+    if sandbox:
+        return SANDBOX_REGION
+    import boto3
+
+    found = boto3.session.Session(profile_name=os.environ.get("AWS_PROFILE") or None).region_name
+    if not found:
+        from bluegreen.errors import BadInput
+
+        raise BadInput("no AWS region is set", "pass --region, or set AWS_REGION")
+    return str(found)
+
+
+@click.command()
+@click.option("--pipeline", required=True, help="The pipeline to check (its name in the region).")
+@target_options
+@json_option
+@friendly_errors
+def doctor(pipeline: str, sandbox: bool, profile: str | None, region: str | None, as_json: bool) -> None:
+    """Check a blue/green pipeline for known mistakes: each with why it breaks and the fix."""
+    from bluegreen.doctor.diagnose import examine
+    from tui.doctor_text import report_lines
+
+    where = command_region(sandbox, region)
+    with connection(sandbox, profile, None, where, say=_say(as_json)) as made:
+        report = asyncio.run(examine(made.session, pipeline))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        for line in report_lines(report, color=sys.stdout.isatty()):
+            click.echo(line)
+    sys.exit(EXIT_FAILED if report.findings else 0)
