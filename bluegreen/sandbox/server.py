@@ -314,7 +314,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     from .services.ecr import EcrHandler, MotoEcrGate, Registry
     from .services.ecs_wiring import install as install_tasks_and_load_balancers
     from .services.elbv2 import Elbv2Realism
-    from .services.events import EventBus
+    from .services.events import EventBus, EventsApi
     from .services.iam import IamChecks
     from .services.s3 import S3Realism
     from .services.tagging import Tagging
@@ -324,6 +324,7 @@ def _install_services(handle: SandboxHandle, stoppers: list[Any]) -> None:
     handle.event_log = bus.event_log
     handle.pipeline_starts = bus.pipeline_starts
     handle.services["events"] = bus
+    router.add("events", EventsApi())  # TestEventPattern with the bus's own matcher
 
     def on_reference(detail: dict[str, Any], region: str) -> None:
         bus.emit(

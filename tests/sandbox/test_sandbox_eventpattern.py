@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from botocore.exceptions import ClientError
 
 from bluegreen.sandbox.services.events.pattern import InvalidEventPattern, matches
 
@@ -92,3 +96,30 @@ def test_the_reference_rules_match_their_events() -> None:
 def test_invalid_patterns_raise(bad: str) -> None:
     with pytest.raises(InvalidEventPattern):
         matches(bad, {"a": "x"})
+
+
+# -- TestEventPattern: the API answers with the same matcher ------------------------------------
+
+API_EVENT = {**EVENT, "id": "7bf73129-1428-4cd3-a780-95db273d1602", "time": "2026-01-01T00:00:00Z"}
+
+
+def test_test_event_pattern_answers_the_bus_matchers_result(sandbox: Any) -> None:
+    events = sandbox.client("events")
+    for pattern, expected in [({"source": ["aws.ecr"], "detail": {"image-tag": ["latest"]}}, True),
+                              ({"source": ["aws.ecr"], "detail": {"image-tag": ["v1"]}}, False),
+                              ({"detail": {"repository-name": [{"prefix": "web-"}]}}, True)]:
+        answer = events.test_event_pattern(EventPattern=json.dumps(pattern), Event=json.dumps(API_EVENT))
+        assert answer["Result"] is expected, pattern
+        assert matches(pattern, API_EVENT) is expected  # the bus would deliver the same way
+
+
+def test_test_event_pattern_refuses_a_bad_pattern_and_an_incomplete_event(sandbox: Any) -> None:
+    events = sandbox.client("events")
+    with pytest.raises(ClientError) as bad_pattern:
+        events.test_event_pattern(EventPattern='{"source": "aws.ecr"}', Event=json.dumps(API_EVENT))
+    assert bad_pattern.value.response["Error"]["Code"] == "InvalidEventPatternException"
+    incomplete = {k: v for k, v in API_EVENT.items() if k != "id"}
+    with pytest.raises(ClientError) as bad_event:
+        events.test_event_pattern(EventPattern='{"source": ["aws.ecr"]}', Event=json.dumps(incomplete))
+    assert bad_event.value.response["Error"]["Code"] == "ValidationException"
+    assert "mandatory field id" in bad_event.value.response["Error"]["Message"]
