@@ -56,6 +56,8 @@ class TargetScreen(StepScreen):
     TargetScreen #open-row { height: auto; }
     TargetScreen #open-row Input { width: 1fr; }
     TargetScreen #open-error { color: $error; }
+    TargetScreen #pipeline-row { height: auto; }
+    TargetScreen #pipeline-row Input { width: 1fr; }
     """
 
     def body(self) -> ComposeResult:
@@ -78,6 +80,12 @@ class TargetScreen(StepScreen):
             yield Input(placeholder="path/to/bluegreen.yaml", id="open-path", compact=True)
             yield Button("Open", id="open", compact=True)
         yield Static("", id="open-error")
+        yield Static("Or an existing pipeline in this account", classes="section")
+        with Horizontal(id="pipeline-row"):
+            yield Input(placeholder="pipeline name (Tab completes)", id="pipeline-name", compact=True)
+            yield Button("Check it", id="check-pipeline", compact=True)
+        yield Static("[dim]Check runs the doctor: every known mistake of a CodePipeline → CodeDeploy → ECS "
+                     "blue/green setup, with its fix.[/dim]", id="pipeline-note")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -171,6 +179,38 @@ class TargetScreen(StepScreen):
             return  # a list we cannot read is left out: setting up a stack does not need it
         if self.context.connection is connection and self.is_attached:
             self.app.call_from_thread(self.query_one(StackList).show, stacks)
+        self.suggest_pipelines(connection)
+
+    def suggest_pipelines(self, connection: Connection) -> None:
+        """The region's pipeline names, for Tab completion in the pipeline field."""
+        from textual.suggester import SuggestFromList
+
+        try:
+            pages = connection.session.client("codepipeline").get_paginator("list_pipelines").paginate()
+            names = [p["name"] for page in pages for p in page.get("pipelines", [])]
+        except Exception:
+            return  # completion is a convenience: typing the name works without it
+        if self.context.connection is connection and self.is_attached:
+            field = self.query_one("#pipeline-name", Input)
+            self.app.call_from_thread(setattr, field, "suggester", SuggestFromList(names, case_sensitive=True))
+
+    # -- an existing pipeline: the doctor ------------------------------------------------
+
+    @on(Button.Pressed, "#check-pipeline")
+    def check_pipeline(self, event: Button.Pressed) -> None:
+        event.stop()
+        from screens.doctor import DoctorScreen
+
+        name = self.query_one("#pipeline-name", Input).value.strip()
+        connection = self.context.connection
+        if not name:
+            self.notify("type the name of a pipeline in this region first", severity="warning")
+            self.query_one("#pipeline-name", Input).focus()
+            return
+        if connection is None:
+            self.notify("the target is not ready yet (see the status line)", severity="warning")
+            return
+        self.app.push_screen(DoctorScreen(connection.session, name))
 
     @on(StackList.Watch)
     def watch_stack(self, event: StackList.Watch) -> None:
@@ -219,6 +259,10 @@ class TargetScreen(StepScreen):
         if event.input.id == "open-path":
             event.stop()
             self.query_one("#open", Button).press()
+            return
+        if event.input.id == "pipeline-name":
+            event.stop()
+            self.query_one("#check-pipeline", Button).press()
             return
         super().on_input_submitted(event)
 

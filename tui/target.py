@@ -15,7 +15,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def target_options(command: F) -> F:
-    command = click.option("--region", default=None, help="AWS region (with -f: must match the config's region).")(command)
+    command = click.option("--region", default=None,
+                           help="AWS region (with -f: must match the config's region).")(command)
     command = click.option("--profile", default=None, envvar="AWS_PROFILE",
                            help="AWS profile from your AWS config.")(command)
     command = click.option("--sandbox", is_flag=True,

@@ -7,10 +7,10 @@ import time
 from collections.abc import Sequence
 
 from bluegreen.aws.session import AwsSession
-from bluegreen.errors import BadInput
 from bluegreen.doctor.facts import Facts, NoSuchPipeline, Unavailable
 from bluegreen.doctor.finding import SEVERITIES, Finding, NotChecked, Report
 from bluegreen.doctor.rule import Rule
+from bluegreen.errors import BadInput
 
 # Said with every report: what an engineer might expect the doctor to look at, and it does not.
 NOTES = ("network ACLs, and the egress rules of the tasks' security groups",)

@@ -122,7 +122,7 @@ class Facts:
         if task is None:
             task = asyncio.ensure_future(build())
             self._answers[key] = task
-        return await asyncio.shield(task)  # type: ignore[no-any-return]
+        return await asyncio.shield(task)
 
     # -- the spine -------------------------------------------------------------------------
 
@@ -170,7 +170,8 @@ class Facts:
 
     async def deployment_group(self) -> dict[str, Any]:
         deploy = await self.deploy_action()
-        app, group = deploy.configuration.get("ApplicationName", ""), deploy.configuration.get("DeploymentGroupName", "")
+        options = deploy.configuration
+        app, group = options.get("ApplicationName", ""), options.get("DeploymentGroupName", "")
         answer = await self.call("codedeploy", "get_deployment_group",
                                  missing=("DeploymentGroupDoesNotExistException", "ApplicationDoesNotExistException"),
                                  applicationName=app, deploymentGroupName=group)
@@ -309,7 +310,7 @@ class Facts:
             answer = await self.call("s3", "get_object", missing=("NoSuchKey", "NoSuchBucket"), Bucket=bucket, Key=key)
             if answer is None:
                 return None
-            return await asyncio.get_running_loop().run_in_executor(_POOL, answer["Body"].read)  # type: ignore[no-any-return]
+            return await asyncio.get_running_loop().run_in_executor(_POOL, answer["Body"].read)
 
         return await self.once(f"s3 body {bucket}/{key}", read)
 
