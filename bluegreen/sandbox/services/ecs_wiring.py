@@ -16,6 +16,7 @@ from ..ecs import AddressMap, EcsEngine
 from ..router import Router
 from ..runtime import runtime_for, token_auth
 from .ecs import EcsChecks, EcsRealism
+from .ecs_linked_role import EcsServiceLinkedRole
 from .ecs_tasks import EcsServiceTasks
 from .elbv2_dataplane import Elbv2DataPlane
 from .elbv2_listeners import ListenerProxies
@@ -50,6 +51,7 @@ def install(handle: Any, registry: Any, stoppers: list[Any]) -> None:
     router.add("ecs", EcsChecks(clients))
     router.add("ecs", EcsRealism(handle.account_id, handle.region, engine))
     router.add("ecs", EcsServiceTasks(handle.account_id, handle.region, engine))
+    router.add("ecs", EcsServiceLinkedRole(handle.account_id, handle.region))
 
     # the task log groups read from the runtime; every other group stays moto's
     handle.services["logs"] = engine.logs
