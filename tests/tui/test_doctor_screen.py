@@ -1,0 +1,67 @@
+"""The home screen checks an existing pipeline: the doctor screen shows the findings grouped by
+severity, each with why and fix; r checks again after the user fixed it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from support.pilot import SIZE, until
+from support.seed_stack import build_seed_stack, ecr_pattern
+from textual.widgets import Button, Input, Static
+
+from screens.doctor import DoctorScreen
+from screens.target import TargetScreen
+from tui.app import BlueGreenApp
+
+
+@pytest.fixture(autouse=True)
+def point_at(sandbox: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BLUEGREEN_SANDBOX_URL", sandbox.endpoint_url)
+
+
+def shown(screen: Any) -> str:
+    return "\n".join(str(s.render()) for s in screen.query("FindingsView Static"))
+
+
+async def test_check_a_pipeline_see_the_finding_fix_it_and_check_again(sandbox: Any) -> None:
+    seed = build_seed_stack(sandbox.client, app="tuidoc", region="us-east-1")
+    events = sandbox.client("events")
+    image_rule = seed.rules[0]
+    events.disable_rule(Name=image_rule)
+
+    app = BlueGreenApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TargetScreen) and app.context.identity is not None, 60)
+        app.screen.query_one("#pipeline-name", Input).value = seed.pipeline
+        app.screen.query_one("#check-pipeline", Button).press()
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen), 10, "the doctor screen")
+        doctor = app.screen
+        await until(pilot, lambda: doctor.report is not None, 60, "the report")
+        summary = str(doctor.query_one("#doctor-summary", Static).render())
+        assert "1 error, 0 warnings" in summary, summary
+        text = shown(doctor)
+        assert "Errors: the deployment cannot work (1)" in text
+        assert "source-no-change-detection" in text and "why: " in text and "fix: " in text
+
+        events.enable_rule(Name=image_rule)
+        assert json.loads(events.describe_rule(Name=image_rule)["EventPattern"]) == ecr_pattern("tuidoc", "latest")
+        first = doctor.report
+        await pilot.press("r")
+        await until(pilot, lambda: doctor.report is not first, 60, "the second report")
+        assert doctor.report.clean, doctor.report
+        assert "no known mistake found" in shown(doctor)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, TargetScreen), 10)
+
+
+async def test_check_without_a_name_says_what_to_do(sandbox: Any) -> None:
+    app = BlueGreenApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TargetScreen) and app.context.identity is not None, 60)
+        app.screen.query_one("#check-pipeline", Button).press()
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, TargetScreen)
+        assert app.screen.query_one("#pipeline-name", Input).has_focus
