@@ -19,6 +19,7 @@ import asyncio
 import contextvars
 import io
 import json
+import time
 import zipfile
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -87,6 +88,9 @@ class Facts:
         self.pipeline_name = pipeline
         self.region = session.region
         self.calls = 0
+        # (call, started, ended) in time.monotonic() seconds, in the order they ended: the
+        # benchmark finds the longest chain of dependent calls in it
+        self.log: list[tuple[str, float, float]] = []
         self._limit = asyncio.Semaphore(concurrency)
         self._answers: dict[str, asyncio.Task[Any]] = {}
 
@@ -104,6 +108,7 @@ class Facts:
                 method = getattr(self.session.client(service), operation)
                 context = contextvars.copy_context()
                 loop = asyncio.get_running_loop()
+                started = time.monotonic()
                 try:
                     return await loop.run_in_executor(_POOL, lambda: context.run(method, **params))
                 except Exception as exc:
@@ -113,6 +118,8 @@ class Facts:
                     name = "".join(part.title() for part in operation.split("_"))
                     raise Unavailable(f"{service}.{name} answered {code or type(exc).__name__}"
                                       f"{': ' + _message(exc) if _message(exc) else ''}") from None
+                finally:
+                    self.log.append((f"{service}.{operation}", started, time.monotonic()))
 
         return await self.once(key, fetch)
 
