@@ -50,6 +50,12 @@ def _name(rule: rules.NameRule) -> Callable[[Any, str], str]:
     return check
 
 
+def _role_arn(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return rules.check_pattern(value, rules.ROLE_ARN, "role ARN", "arn:aws:iam::123456789012:role/my-role")
+
+
 class ImageSettings(Model):
     repository: str = ""
     tag: str = "latest"
@@ -96,6 +102,8 @@ class TaskSettings(Model):
     execution_role_name: str = ""
     task_role_arn: str | None = None
     log_group: str = ""
+    # awslogs-stream-prefix; empty: the container name
+    log_stream_prefix: str = ""
     environment: dict[str, str] = Field(default_factory=dict)
     health_check: HealthCheck | None = None
     # The task definition's runtimePlatform; the image is built for the same platform.
@@ -104,6 +112,7 @@ class TaskSettings(Model):
     _family = field_validator("family", "container_name")(_name(rules.ECS_NAME))
     _role_name = field_validator("execution_role_name")(_name(rules.IAM_ROLE))
     _log = field_validator("log_group")(_name(rules.LOG_GROUP))
+    _stream = field_validator("log_stream_prefix")(_name(rules.LOG_STREAM_PREFIX))
     _port = field_validator("container_port")(lambda cls, v: rules.check_port(v))
 
     @field_validator("execution_role_arn", "task_role_arn")
@@ -308,6 +317,8 @@ class CodeDeploySettings(Model):
     application: str = ""
     deployment_group: str = ""
     service_role_name: str = ""
+    # An existing role CodeDeploy assumes, used as it is (not created, its policies not compared).
+    service_role_arn: str | None = None
     deployment_config: str | CustomTrafficShift = "CodeDeployDefault.ECSAllAtOnce"
     # CONTINUE_DEPLOYMENT reroutes at once; STOP_DEPLOYMENT waits for a manual continue.
     ready_action: ReadyAction = "CONTINUE_DEPLOYMENT"
@@ -320,6 +331,7 @@ class CodeDeploySettings(Model):
 
     _names = field_validator("application", "deployment_group")(_name(rules.CODEDEPLOY_NAME))
     _role = field_validator("service_role_name")(_name(rules.IAM_ROLE))
+    _role_arn = field_validator("service_role_arn")(lambda cls, v: _role_arn(v))
 
     @field_validator("deployment_config")
     @classmethod
@@ -398,10 +410,18 @@ class PipelineSettings(Model):
     artifact_bucket: str = ""
     role_name: str = ""
     events_role_name: str = ""
+    # Existing roles, used as they are (not created, their policies not compared).
+    role_arn: str | None = None
+    events_role_arn: str | None = None
+    # The EventBridge rules that start the pipeline (on an image push, on a source change).
+    image_rule_name: str = ""
+    source_rule_name: str = ""
 
     _name_rule = field_validator("name")(_name(rules.PIPELINE_NAME))
     _bucket = field_validator("artifact_bucket")(_name(rules.S3_BUCKET))
     _roles = field_validator("role_name", "events_role_name")(_name(rules.IAM_ROLE))
+    _role_arns = field_validator("role_arn", "events_role_arn")(lambda cls, v: _role_arn(v))
+    _rules = field_validator("image_rule_name", "source_rule_name")(_name(rules.EVENT_RULE))
 
     @model_validator(mode="after")
     def _v1_modes(self) -> PipelineSettings:
@@ -511,12 +531,13 @@ class Config(Model):
                 "leave both empty to derive '<...>-source' and '<...>-artifacts'",
                 "source.bucket",
             )
-        roles = [("task.executionRoleName", self.task.execution_role_name),
-                 ("codeDeploy.serviceRoleName", self.code_deploy.service_role_name),
-                 ("pipeline.roleName", self.pipeline.role_name),
-                 ("pipeline.eventsRoleName", self.pipeline.events_role_name)]
-        if not self.creates_execution_role:
-            roles = roles[1:]
+        # only the roles the stack creates (a role given by ARN is the user's)
+        roles = [(key, name) for key, name, arn in (
+            ("task.executionRoleName", self.task.execution_role_name, self.task.execution_role_arn),
+            ("codeDeploy.serviceRoleName", self.code_deploy.service_role_name, self.code_deploy.service_role_arn),
+            ("pipeline.roleName", self.pipeline.role_name, self.pipeline.role_arn),
+            ("pipeline.eventsRoleName", self.pipeline.events_role_name, self.pipeline.events_role_arn),
+        ) if arn is None]
         seen: dict[str, str] = {}
         for key, name in roles:
             if name.lower() in seen:  # IAM role names are unique regardless of case
@@ -532,11 +553,14 @@ class Config(Model):
         """Role ARNs the user brings belong to the region's partition."""
         want = rules.partition(self.region)
         for key, arn in (("task.executionRoleArn", self.task.execution_role_arn),
-                         ("task.taskRoleArn", self.task.task_role_arn)):
+                         ("task.taskRoleArn", self.task.task_role_arn),
+                         ("codeDeploy.serviceRoleArn", self.code_deploy.service_role_arn),
+                         ("pipeline.roleArn", self.pipeline.role_arn),
+                         ("pipeline.eventsRoleArn", self.pipeline.events_role_arn)):
             if arn is not None and rules.arn_partition(arn) != want:
                 raise RuleError(
                     f"the role is in partition {rules.arn_partition(arn)!r} but region {self.region} "
-                    f"is in {want!r}; ECS can only use a role of its own partition",
+                    f"is in {want!r}; AWS can only use a role of its own partition",
                     f"write it as arn:{want}:iam::<account>:role/<name>",
                     key,
                 )
@@ -599,6 +623,8 @@ def derived_names(stack: str, region: str) -> list[tuple[str, str, str]]:
         ("pipeline", "artifact_bucket", f"bluegreen-{stack}-{region}-artifacts"),
         ("pipeline", "role_name", f"{stack}-pipeline"),
         ("pipeline", "events_role_name", f"{stack}-events"),
+        ("pipeline", "image_rule_name", f"{stack}-image-push"),
+        ("pipeline", "source_rule_name", f"{stack}-source-change"),
     ]
 
 
@@ -622,6 +648,8 @@ _DERIVED_RULES: dict[tuple[str, str], rules.NameRule] = {
     ("pipeline", "artifact_bucket"): rules.S3_BUCKET,
     ("pipeline", "role_name"): rules.IAM_ROLE,
     ("pipeline", "events_role_name"): rules.IAM_ROLE,
+    ("pipeline", "image_rule_name"): rules.EVENT_RULE,
+    ("pipeline", "source_rule_name"): rules.EVENT_RULE,
 }
 
 _SECTION_KEYS = {"load_balancer": "loadBalancer", "code_deploy": "codeDeploy"}

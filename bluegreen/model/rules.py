@@ -150,6 +150,14 @@ LOG_GROUP = NameRule(
     "log group name", 1, 512, r"[./#A-Za-z0-9_-]+", "letters, digits and . - _ / #",
     "/ecs/ecs-demo", reserved_prefixes=("aws/",),
 )
+EVENT_RULE = NameRule(
+    "EventBridge rule name", 1, 64, r"[.A-Za-z0-9_-]+", "letters, digits, '.', '_' and '-'",
+    "ecs-demo-image-push",
+)
+# awslogs-stream-prefix: part of every log stream's name, which may not hold ':' or '*'
+LOG_STREAM_PREFIX = NameRule(
+    "log stream prefix", 1, 256, r"[^:*\x00-\x1f]+", "printable characters except ':' and '*'", "web",
+)
 GIT_BRANCH = NameRule(
     "branch name", 1, 256, r"[A-Za-z0-9._/-]+", "letters, digits and . _ / -", "main"
 )
