@@ -17,6 +17,7 @@ from typing import Any, ClassVar, TypeVar
 import click
 
 from bluegreen import __version__
+from tui.target import target_options
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -164,9 +165,16 @@ def wizard(config_file: Path | None, sandbox: bool) -> None:
 
 @main.command()
 @config_option
+@click.option("--online", is_flag=True,
+              help="Also run the doctor's rules against the account (the stack's pipeline if it exists, "
+                   "else what the config relies on: subnets, given security groups and roles).")
+@target_options
+@click.option("--json", "as_json", is_flag=True, help="With --online: print the doctor's report as JSON.")
 @friendly_errors
-def validate(config_file: Path) -> None:
-    """Check a config against every offline rule (names, limits, Fargate sizes, ports, hooks)."""
+def validate(config_file: Path, online: bool, sandbox: bool, profile: str | None, region: str | None,
+             as_json: bool) -> None:
+    """Check a config against every offline rule (names, limits, Fargate sizes, ports, hooks);
+    with --online, against the account too (exit 1 when the doctor finds a mistake)."""
     from bluegreen.model.checks import offline_problems
     from bluegreen.model.configfile import ConfigError, load
 
@@ -174,7 +182,12 @@ def validate(config_file: Path) -> None:
     problems = offline_problems(config)  # the rules the wizard checks beyond the model's
     if problems:
         raise ConfigError(problems, str(config_file))
-    click.echo(f"{config_file}: valid (stack {config.name!r} in {config.region})")
+    if not online:
+        click.echo(f"{config_file}: valid (stack {config.name!r} in {config.region})")
+        return
+    from tui.cli_doctor import validate_online
+
+    validate_online(config, sandbox, profile, region, as_json)
 
 
 @main.command()

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -55,6 +56,25 @@ def doctor(pipeline: str, sandbox: bool, profile: str | None, region: str | None
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
+        for line in report_lines(report, color=sys.stdout.isatty()):
+            click.echo(line)
+    sys.exit(EXIT_FAILED if report.findings else 0)
+
+
+def validate_online(config: Any, sandbox: bool, profile: str | None, region: str | None, as_json: bool) -> None:
+    """`validate --online`: the doctor on the stack's pipeline when it exists, else on what the
+    config relies on in the account (apply has not created the rest yet)."""
+    from bluegreen.doctor.diagnose import check_config
+    from tui.doctor_text import report_lines
+
+    with connection(sandbox, profile, region, config.region, say=_say(as_json)) as made:
+        report, exists = asyncio.run(check_config(made.session, config))
+    if as_json:
+        click.echo(json.dumps({**report.to_json(), "stackExists": exists}, indent=2))
+    else:
+        click.echo("offline rules: valid")
+        click.echo("online: the stack's pipeline exists, checked as it stands on the account" if exists else
+                   "online: the stack is not applied yet; checked what the config relies on in the account")
         for line in report_lines(report, color=sys.stdout.isatty()):
             click.echo(line)
     sys.exit(EXIT_FAILED if report.findings else 0)

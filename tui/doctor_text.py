@@ -33,6 +33,9 @@ def report_lines(report: Any, color: bool = True) -> list[str]:
             lines.append(f"{style(mark, fg=fg)} {style(finding.rule, fg=fg)}: {finding.finding}")
             lines += _wrapped("why", finding.why)
             lines += _wrapped("fix", finding.fix)
+    if report.skipped:
+        lines += ["", style(f"Skipped {len(report.skipped)} rules about what apply creates (correct by construction): "
+                            + ", ".join(report.skipped), dim=True)]
     if report.not_checked:
         lines += ["", style("Not checked (a call the rule needed failed)", bold=True)]
         lines += [f"? {item.rule}: {item.reason}" for item in report.not_checked]

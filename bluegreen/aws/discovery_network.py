@@ -153,3 +153,15 @@ def public_subnets_one_per_az(subnets: Iterable[Subnet], vpc_id: str | None = No
     for s in sorted(candidates, key=lambda s: (not s.default_for_az, s.id)):
         best.setdefault(s.az, s)
     return [best[az] for az in sorted(best)]
+
+
+def subnets_apply_picks(found: Iterable[Subnet], vpc_id: str, scheme: str) -> list[Subnet]:
+    """The subnets `apply` uses when the config names none: one public subnet per zone for an
+    internet-facing load balancer, else one per zone (default-for-AZ first). The plan and
+    `validate --online` both ask this, so they judge the subnets apply would really use."""
+    if scheme == "internet-facing":
+        return public_subnets_one_per_az(found, vpc_id)
+    per_zone: dict[str, Subnet] = {}
+    for s in sorted((s for s in found if s.vpc_id == vpc_id), key=lambda s: (not s.default_for_az, s.id)):
+        per_zone.setdefault(s.az, s)
+    return [per_zone[z] for z in sorted(per_zone)]

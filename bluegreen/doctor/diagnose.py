@@ -7,10 +7,11 @@ import time
 from collections.abc import Sequence
 
 from bluegreen.aws.session import AwsSession
-from bluegreen.doctor.facts import Facts, NoSuchPipeline, Unavailable
+from bluegreen.doctor.facts import Facts, NoSuchPipeline, Planned, Unavailable
 from bluegreen.doctor.finding import SEVERITIES, Finding, NotChecked, Report
 from bluegreen.doctor.rule import Rule
 from bluegreen.errors import BadInput
+from bluegreen.model.config import Config
 
 # Said with every report: what an engineer might expect the doctor to look at, and it does not.
 NOTES = ("network ACLs, and the egress rules of the tasks' security groups",)
@@ -32,8 +33,10 @@ async def diagnose(session: AwsSession, pipeline: str, rules: Sequence[Rule] | N
     findings = [f for found, _ in outcomes for f in found]
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], f.rule))
+    skipped = tuple(rule.id for rule, (_, n) in zip(chosen, outcomes, strict=True) if n is _SKIPPED)
     return Report(pipeline=pipeline, region=session.region, findings=tuple(findings),
-                  not_checked=tuple(n for _, n in outcomes if n is not None), rules_run=len(chosen),
+                  not_checked=tuple(n for _, n in outcomes if n is not None and n is not _SKIPPED),
+                  skipped=skipped, rules_run=len(chosen) - len(skipped),
                   seconds=time.monotonic() - started, calls=facts.calls, notes=NOTES)
 
 
@@ -50,8 +53,26 @@ async def examine(session: AwsSession, pipeline: str) -> Report:
     return await diagnose(session, pipeline, facts=facts)
 
 
+_SKIPPED = NotChecked("", "about what apply creates")
+
+
+async def check_config(session: AwsSession, config: Config) -> tuple[Report, bool]:
+    """`validate --online`: the doctor on the stack's pipeline when it exists (True), else on
+    what the config relies on in the account before apply creates the rest (False)."""
+    from bluegreen.doctor.planned import PlannedFacts
+
+    facts = Facts(session, config.pipeline.name)
+    try:
+        await facts.pipeline()
+    except NoSuchPipeline:
+        return await diagnose(session, config.pipeline.name, facts=PlannedFacts(session, config)), False
+    return await diagnose(session, config.pipeline.name, facts=facts), True
+
+
 async def _run(rule: Rule, facts: Facts) -> tuple[list[Finding], NotChecked | None]:
     try:
         return list(await rule.check(facts)), None
+    except Planned:
+        return [], _SKIPPED
     except Unavailable as exc:
         return [], NotChecked(rule.id, exc.reason)

@@ -45,6 +45,11 @@ class Unavailable(Exception):
         self.reason = reason
 
 
+class Planned(Unavailable):
+    """The fact is about something `apply` will create (`validate --online` before apply):
+    nothing on the account to judge yet, and correct by construction."""
+
+
 class NoSuchPipeline(Unavailable):
     """The pipeline named does not exist in the region: nothing to diagnose."""
 

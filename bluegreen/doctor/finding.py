@@ -32,6 +32,7 @@ class Report:
     region: str
     findings: tuple[Finding, ...] = ()
     not_checked: tuple[NotChecked, ...] = ()
+    skipped: tuple[str, ...] = ()  # rules about what apply will create (validate --online before apply)
     rules_run: int = 0
     seconds: float = 0.0
     calls: int = 0  # AWS calls made
@@ -47,6 +48,6 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {"pipeline": self.pipeline, "region": self.region, "clean": self.clean,
                 "findings": [asdict(f) for f in self.findings],
-                "notChecked": [asdict(n) for n in self.not_checked],
+                "notChecked": [asdict(n) for n in self.not_checked], "skipped": list(self.skipped),
                 "rulesRun": self.rules_run, "seconds": round(self.seconds, 3), "calls": self.calls,
                 "notes": list(self.notes)}

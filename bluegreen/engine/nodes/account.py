@@ -66,7 +66,7 @@ class SubnetsNode(Node):
         return "Subnets"
 
     def inspect(self, ctx: Context) -> State:
-        from bluegreen.aws.discovery_network import public_subnets_one_per_az, subnets
+        from bluegreen.aws.discovery_network import subnets, subnets_apply_picks
         from bluegreen.aws.preflight import subnet_problems
 
         vpc_id = ctx.need("vpc_id")
@@ -89,13 +89,8 @@ class SubnetsNode(Node):
             if problems:
                 return conflict("; ".join(f"{p.path}: {p.rule}" for p in problems), problems[0].fix)
             ids = [s.id for s in chosen]
-        elif needs_public:
-            ids = [s.id for s in public_subnets_one_per_az(found, vpc_id)]
         else:
-            per_zone: dict[str, str] = {}
-            for s in sorted(found, key=lambda s: (not s.default_for_az, s.id)):
-                per_zone.setdefault(s.az, s.id)
-            ids = [per_zone[z] for z in sorted(per_zone)]
+            ids = [s.id for s in subnets_apply_picks(found, vpc_id, ctx.config.load_balancer.scheme)]
         zones = {by_id[i].az for i in ids}
         if len(zones) < 2:
             kind = "public " if needs_public else ""
