@@ -55,6 +55,18 @@ class NoSuchPipeline(Unavailable):
 
 
 @dataclass(frozen=True)
+class CallRecord:
+    """One AWS call of a run: asked (before waiting for a free slot), started, ended (monotonic s)."""
+
+    service: str
+    operation: str
+    params: dict[str, Any]
+    asked: float
+    started: float
+    ended: float
+
+
+@dataclass(frozen=True)
 class Action:
     stage: str
     name: str
@@ -93,9 +105,8 @@ class Facts:
         self.pipeline_name = pipeline
         self.region = session.region
         self.calls = 0
-        # (call, started, ended) in time.monotonic() seconds, in the order they ended: the
-        # benchmark finds the longest chain of dependent calls in it
-        self.log: list[tuple[str, float, float]] = []
+        # Each call as made: the benchmark finds the longest chain of dependent calls in it
+        self.log: list[CallRecord] = []
         self._limit = asyncio.Semaphore(concurrency)
         self._answers: dict[str, asyncio.Task[Any]] = {}
 
@@ -108,6 +119,7 @@ class Facts:
         missing = tuple(missing)
 
         async def fetch() -> Any:
+            asked = time.monotonic()
             async with self._limit:
                 self.calls += 1
                 method = getattr(self.session.client(service), operation)
@@ -124,7 +136,7 @@ class Facts:
                     raise Unavailable(f"{service}.{name} answered {code or type(exc).__name__}"
                                       f"{': ' + _message(exc) if _message(exc) else ''}") from None
                 finally:
-                    self.log.append((f"{service}.{operation}", started, time.monotonic()))
+                    self.log.append(CallRecord(service, operation, params, asked, started, time.monotonic()))
 
         return await self.once(key, fetch)
 
