@@ -119,7 +119,7 @@ def test_tasks_in_private_subnets_whose_route_table_lacks_the_s3_gateway(sandbox
     swap_service(sandbox.client, stack, subnets=private, assign_public_ip="DISABLED")
     with vpc_endpoints(sandbox.client, stack, private, [elsewhere]):
         finding = _only(_report(sandbox, stack), "tasks-private-no-egress")
-    assert finding.finding.endswith("with neither a NAT route nor the endpoints s3 (gateway)")
+    assert finding.finding.endswith(f"(route table(s) {table}) with neither a NAT route nor the endpoints s3 (gateway)")
 
 
 # -- zones ------------------------------------------------------------------------------------------
