@@ -24,6 +24,16 @@ _HOP_HEADERS = {
 }
 
 
+def _length(method: str, upstream: list[tuple[str, str]], body: bytes) -> str:
+    """The Content-Length to answer: the body's, except for HEAD, whose empty body stands for the
+    object GET would return (S3's HeadObject reports the object's size in it)."""
+    if method == "HEAD":
+        for k, v in upstream:
+            if k.lower() == "content-length":
+                return v
+    return str(len(body))
+
+
 class MotoForwarder:
     def __init__(self, host: str, port: int, account_id: str) -> None:
         self.host = host
@@ -59,7 +69,7 @@ class MotoForwarder:
                     for k, v in resp.getheaders()
                     if k.lower() not in _HOP_HEADERS and k.lower() not in ("server", "date")
                 ]
-                out.append(("Content-Length", str(len(body))))
+                out.append(("Content-Length", _length(req.method, resp.getheaders(), body)))
                 return Response(resp.status, out, body)
             except (http.client.HTTPException, OSError):
                 # The keep-alive connection went stale: reconnect once.
@@ -139,7 +149,7 @@ class InProcessMoto:
             for k, v in captured["headers"]  # type: ignore[attr-defined]
             if k.lower() not in _HOP_HEADERS and k.lower() not in ("server", "date")
         ]
-        headers.append(("Content-Length", str(len(body))))
+        headers.append(("Content-Length", _length(req.method, captured["headers"], body)))  # type: ignore[arg-type]
         return Response(status, headers, body)
 
     def close(self) -> None:
