@@ -152,3 +152,14 @@ def test_an_s3_source_in_a_bucket_without_versioning(sandbox: Any) -> None:
     assert found(report) == ["s3-source-bucket-not-versioned"], report
     assert f"Source bucket {bucket} is not versioned" in _text(report) and key in _text(report)
     assert f"aws s3api put-bucket-versioning --bucket {bucket}" in _text(report)
+
+
+def test_an_events_role_whose_permissions_boundary_denies_the_start(sandbox: Any) -> None:
+    seed = _seed(sandbox, "srcbound")
+    iam = sandbox.client("iam")
+    boundary = iam.create_policy(PolicyName="srcbound-boundary", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}))
+    iam.put_role_permissions_boundary(RoleName="srcbound-events", PermissionsBoundary=boundary["Policy"]["Arn"])
+    report = _report(sandbox, seed)
+    assert found(report) == ["events-target-role-cannot-start"], report
+    assert f"permissions boundary {boundary['Policy']['Arn']}" in _text(report)
