@@ -5,6 +5,7 @@ pipeline-role-denied, and its fix clears it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shlex
 from typing import Any
@@ -13,7 +14,11 @@ from support.doctor import diagnosed, doctor_session, found
 from support.doctor_variants import area_findings
 from support.seed_stack import APPSPEC, EXECUTION_POLICY, SeedStack, allow, build_seed_stack, trust
 
+from bluegreen.aws.iam.needs import codedeploy_needs, pipeline_needs
+from bluegreen.doctor.adopt import config_from_facts
+from bluegreen.doctor.facts import Facts
 from bluegreen.doctor.finding import Finding, Report
+from bluegreen.doctor.rules.iam_needs import names_config, setup_arns
 
 CODEDEPLOY_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 CODEDEPLOY_LIMITED = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited"
@@ -56,6 +61,26 @@ def test_the_intact_seed_stack_has_no_iam_finding(sandbox: Any) -> None:
     report = _report(sandbox, stack)
     assert area_findings(report, "iam") == []
     assert found(report) == []
+
+
+def test_the_names_only_config_asks_the_same_of_the_roles_as_the_adopted_one(sandbox: Any) -> None:
+    """The fallback for a setup the config refuses as a whole (e.g. one listener for both routes,
+    another rule's finding) derives the very needs the adopted config does."""
+    stack = _stack(sandbox, "iamnames")
+    _commit(sandbox, stack, "appspec.yaml", APPSPEC + 'Hooks:\n  - BeforeAllowTraffic: "CodeDeployHook_x"\n')
+
+    async def both() -> list[set[tuple[str, str, str]]]:
+        f = Facts(doctor_session(sandbox, stack.region), stack.pipeline)
+        out = []
+        for config in ((await config_from_facts(f)).config, await names_config(f)):
+            arns = await setup_arns(f, config)
+            out.append({(n.action, n.resource, str(sorted(n.context.items())))
+                        for n in pipeline_needs(config, arns) + codedeploy_needs(config, arns)})
+        return out
+
+    adopted, names = asyncio.run(both())
+    assert names == adopted
+    assert ("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:CodeDeployHook_x", "[]") in names
 
 
 def test_the_seed_pipeline_policy_lacks_the_codecommit_source_and_the_fix_grants_it(sandbox: Any) -> None:
@@ -167,8 +192,8 @@ def test_a_taskdef_template_without_an_execution_role(sandbox: Any) -> None:
     template = {k: v for k, v in stack.taskdef_json.items() if k != "executionRoleArn"}
     _commit(sandbox, stack, "taskdef.json", json.dumps(template, indent=2))
     finding = _only(_report(sandbox, stack), "execution-role-missing")
-    assert finding.finding == ("taskdef.json in CodeCommit iamnoexec-deploy@main names no executionRoleArn but "
-                               "pulls from ECR (iamnoexec)")
+    assert finding.finding.startswith("taskdef.json in CodeCommit iamnoexec-deploy@main names no executionRoleArn "
+                                      "but pulls from ECR (iamnoexec)")
 
 
 def test_an_appspec_hook_naming_a_missing_function(sandbox: Any) -> None:

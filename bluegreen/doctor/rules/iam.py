@@ -14,9 +14,6 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from bluegreen.aws.iam.needs import Need
 from bluegreen.doctor.facts import Facts, Unavailable
 from bluegreen.doctor.finding import Finding
@@ -25,6 +22,7 @@ from bluegreen.doctor.rule import rule
 from bluegreen.doctor.rules.iam_needs import (
     ECS_TASKS,
     TaskDefinition,
+    appspec_hooks,
     awslogs_groups,
     codedeploy_role_needs,
     containers,
@@ -263,23 +261,6 @@ async def hook_function_missing(f: Facts) -> list[Finding]:
 
     found = await asyncio.gather(*(one(e, fn) for e, fn in hooks))
     return [x for x in found if x is not None]
-
-
-def appspec_hooks(text: str | None) -> list[tuple[str, str]]:
-    """(event, function) of the AppSpec's Hooks (YAML or JSON). A missing or unreadable AppSpec
-    has no hooks to check: no deployment starts at all, which the artifact rules report."""
-    if text is None:
-        return []
-    try:
-        document = YAML(typ="safe", pure=True).load(text)
-    except YAMLError:
-        return []
-    hooks = document.get("Hooks") if isinstance(document, dict) else None
-    out: list[tuple[str, str]] = []
-    for entry in hooks if isinstance(hooks, list) else []:
-        if isinstance(entry, dict):
-            out += [(str(event), str(function)) for event, function in entry.items() if function]
-    return out
 
 
 # -- ecs-service-linked-role-missing ------------------------------------------------------------

@@ -18,6 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
 from bluegreen.aws.iam.needs import EXECUTION_ROLE, Need, codedeploy_needs, pipeline_needs
 from bluegreen.doctor.facts import Facts, Unavailable
 from bluegreen.model.config import Config
@@ -138,6 +141,23 @@ async def ecr_repository_arn(f: Facts, image: str) -> str | None:
     return None
 
 
+def appspec_hooks(text: str | None) -> list[tuple[str, str]]:
+    """(event, function) of the AppSpec's Hooks (YAML or JSON). A missing or unreadable AppSpec
+    has no hooks to check: no deployment starts at all, which the artifact rules report."""
+    if text is None:
+        return []
+    try:
+        document = YAML(typ="safe", pure=True).load(text)
+    except YAMLError:
+        return []
+    hooks = document.get("Hooks") if isinstance(document, dict) else None
+    out: list[tuple[str, str]] = []
+    for entry in hooks if isinstance(hooks, list) else []:
+        if isinstance(entry, dict):
+            out += [(str(event), str(function)) for event, function in entry.items() if function]
+    return out
+
+
 # -- the execution role's needs ------------------------------------------------------------------
 
 
@@ -200,11 +220,61 @@ async def setup_config(f: Facts) -> Config:
                 adopted = await adopted
         except Unavailable:
             raise
-        except Exception as exc:  # a setup the config cannot express: the needs are not derivable
-            raise Unavailable(f"the setup could not be read as a config: {exc}") from None
+        except Exception as adopt_error:
+            # A setup the config refuses as a whole (the same listener for production and test,
+            # one target group twice...: other rules' findings) still has roles to check: the
+            # names the tables read are enough.
+            try:
+                return await names_config(f)
+            except Unavailable:
+                raise
+            except Exception:
+                raise Unavailable(f"the setup could not be read as a config: {adopt_error}") from None
         return adopted.config if hasattr(adopted, "config") else adopted  # type: ignore[no-any-return]
 
     return await f.once("iam setup config", build)
+
+
+async def names_config(f: Facts) -> Config:
+    """A config holding only the names needs.py reads, from the same facts: the pipeline, its
+    sources, the deployment group, the service and its task definition."""
+    declared, deploy, group, service, taskdef, templates = await asyncio.gather(
+        f.pipeline(), f.deploy_action(), f.deployment_group(), f.service(), f.task_definition(), f.templates())
+    source = await f.producer(deploy.configuration.get("TaskDefinitionTemplateArtifact", ""))
+    if source is None or source.provider not in ("CodeCommit", "S3"):
+        raise Unavailable("the deploy action's templates come from neither CodeCommit nor S3")
+    options = source.configuration
+    source_settings = ({"type": "codecommit", "repository": options.get("RepositoryName", ""),
+                        "branch": options.get("BranchName", "")} if source.provider == "CodeCommit" else
+                       {"type": "s3", "bucket": options.get("S3Bucket", ""), "key": options.get("S3ObjectKey", "")})
+    shift: Any = str(group.get("deploymentConfigName") or "CodeDeployDefault.ECSAllAtOnce")
+    if not shift.startswith("CodeDeployDefault."):  # only its name matters here
+        shift = {"type": "linear", "percent": 10, "intervalMinutes": 1, "name": shift}
+    containers_ = [c for c in taskdef.get("containerDefinitions") or [] if isinstance(c, dict)]
+    first = containers_[0] if containers_ else {}
+    log_options = (first.get("logConfiguration") or {}).get("options") or {}
+    hooks = {event: fn for event, fn in appspec_hooks(templates.appspec_text) if event in _HOOK_EVENTS}
+    data: dict[str, Any] = {
+        "name": "doctor", "region": f.region,
+        "pipeline": {"name": f.pipeline_name,
+                     "artifactBucket": str((declared["pipeline"].get("artifactStore") or {}).get("location", ""))},
+        "source": source_settings,
+        "image": {"repository": await image_source_repository(f) or "none"},
+        "codeDeploy": {"application": deploy.configuration.get("ApplicationName", ""),
+                       "deploymentGroup": deploy.configuration.get("DeploymentGroupName", ""),
+                       "deploymentConfig": shift, "hooks": hooks,
+                       "alarms": [str(a["name"]) for a in (group.get("alarmConfiguration") or {}).get("alarms") or []]},
+        "ecs": {"cluster": str(service.get("clusterArn", "")).rsplit("/", 1)[-1],
+                "service": str(service.get("serviceName", ""))},
+        "task": {"family": str(taskdef.get("family", "")), "containerName": str(first.get("name") or "app"),
+                 "executionRoleArn": taskdef.get("executionRoleArn") or None,
+                 "taskRoleArn": taskdef.get("taskRoleArn") or None,
+                 **({"logGroup": log_options["awslogs-group"]} if log_options.get("awslogs-group") else {})},
+    }
+    return Config.model_validate(data)
+
+
+_HOOK_EVENTS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AfterAllowTraffic")
 
 
 async def setup_arns(f: Facts, config: Config) -> Arns:
