@@ -22,6 +22,7 @@ from bluegreen.doctor.rules.network_facts import (
     subnets,
     task_subnet_ids,
     uses_awslogs,
+    vpc_id,
 )
 from bluegreen.doctor.rules.network_facts import allows as sg_allows
 
@@ -100,13 +101,13 @@ async def tasks_private_no_egress(f: Facts) -> list[Finding]:
             missing += [m for m in lacking if m not in missing]
     if not stuck:
         return []
-    region = f.region
+    region, vpc = f.region, await vpc_id(f)
     shown = ", ".join(f"{m} (gateway)" if m == S3 else m for m in missing)
     tables = list(dict.fromkeys(s.route_table_id for s in stuck))
     commands = [f"`aws ec2 create-vpc-endpoint --vpc-endpoint-type Gateway --service-name com.amazonaws.{region}.s3 "
-                f"--vpc-id <vpc> --route-table-ids {' '.join(tables)}`" if m == S3 else
+                f"--vpc-id {vpc} --route-table-ids {' '.join(tables)}`" if m == S3 else
                 f"`aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --service-name com.amazonaws.{region}.{m} "
-                f"--vpc-id <vpc> --subnet-ids {' '.join(s.id for s in stuck)} --security-group-ids <sg allowing 443 "
+                f"--vpc-id {vpc} --subnet-ids {' '.join(s.id for s in stuck)} --security-group-ids <sg allowing 443 "
                 "from the tasks> --private-dns-enabled`" for m in missing]
     return [tasks_private_no_egress.finding(
         f"Tasks run in private subnet(s) {_where(stuck)} (route table(s) {', '.join(tables)}) with neither a NAT "
