@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from bluegreen.aws.session import AwsSession
 from bluegreen.errors import aws_error_code
+from bluegreen.model.config import Config
 
 T = TypeVar("T")
 
@@ -147,6 +148,10 @@ class Facts:
             task = asyncio.ensure_future(build())
             self._answers[key] = task
         return await asyncio.shield(task)
+
+    async def known_config(self) -> Config | None:
+        """The stack's config when the facts come from one (`validate --online`), else None."""
+        return None
 
     # -- the spine -------------------------------------------------------------------------
 

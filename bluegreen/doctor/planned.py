@@ -1,32 +1,50 @@
 """The facts of a stack not applied yet, for `bluegreen validate --online`: the doctor's rules
 judge what the config relies on in the account before `apply` builds anything.
 
-What the stack itself will create (the pipeline, the deployment group, the service, the
-listeners, the roles it makes, its own security groups...) is correct by construction and
-tested offline: asking for it raises `Planned`, and the rules that need it are counted as
-skipped. What already exists and the config only names is read from the account as the doctor
-reads it: the subnets `apply` would use (named, or picked as apply picks them) with their route
-tables and endpoints, given security groups, given roles (execution, task, CodeDeploy, pipeline,
-events), the task definition as apply would register it.
+What the stack itself will create (the service, the listeners, the roles it makes, its own
+security groups, buckets, repository, rules...) is correct by construction and tested
+offline: asking for it raises `Planned`, and the rules that need it are counted as skipped.
+The pipeline, the deployment group and the source files are rendered from the config as apply
+sends them, so the rules that read them still judge what they name that already exists (a
+given role, a hook's Lambda function).
+
+What already exists and the config only names is read from the account as the doctor
+reads it: the subnets `apply` would use (named, or picked as apply picks them) with their
+route tables and endpoints, given security groups, given roles (execution, task, CodeDeploy,
+pipeline, events), the task definition as apply would register it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from bluegreen.aws.discovery_network import default_vpc, subnets, subnets_apply_picks
 from bluegreen.aws.discovery_records import Subnet
 from bluegreen.aws.session import AwsSession
-from bluegreen.doctor.facts import Action, EventRule, Facts, Planned, Templates, Unavailable
+from bluegreen.doctor.facts import EventRule, Facts, Planned, Templates, Unavailable
 from bluegreen.model.config import Config
 from renderers.refs import Arns, Refs
-from renderers.requests import register_task_definition
+from renderers.requests import (
+    appspec_yaml,
+    create_deployment_group,
+    create_listener,
+    create_load_balancer,
+    create_pipeline,
+    create_service,
+    create_target_group,
+    event_rules,
+    register_task_definition,
+    taskdef_json,
+)
 
 # Stand-ins for the ids of the security groups the stack creates: a rule that reads them
 # learns they are the stack's own (`Planned`), not that they are missing.
 CREATED_ALB_GROUP = "sg-created-by-apply-alb"
 CREATED_TASK_GROUP = "sg-created-by-apply-task"
+# Calls that read no resource (they compute an answer): made as they are.
+PURE_CALLS = {("events", "test_event_pattern"), ("sts", "get_caller_identity")}
 
 
 class PlannedFacts(Facts):
@@ -40,51 +58,93 @@ class PlannedFacts(Facts):
             (config.pipeline.events_role_name, config.pipeline.events_role_arn is None)) if created}
 
     async def call(self, service: str, operation: str, missing: Any = (), **params: Any) -> Any:
-        if service == "iam" and params.get("RoleName") in self.created_roles:
-            raise Planned(f"role {params['RoleName']} is created by apply")
-        if service == "ec2" and {CREATED_ALB_GROUP, CREATED_TASK_GROUP} & set(params.get("GroupIds") or ()):
-            raise Planned("the stack's security groups are created by apply")
+        refused = "" if (service, operation) in PURE_CALLS else self._created_by_apply(service, params)
+        if refused:
+            raise Planned(f"{refused} is created by apply")
         return await super().call(service, operation, missing, **params)
 
-    # -- what apply creates ----------------------------------------------------------------
+    def _created_by_apply(self, service: str, params: dict[str, Any]) -> str:
+        """What a call asks about, when it is something apply creates ("" otherwise)."""
+        config = self.config
+        role = params.get("RoleName")
+        if service == "iam" and (role in self.created_roles or role == "AWSServiceRoleForECS"):
+            return f"role {role}"  # the service-linked role too: apply creates it when missing
+        if service == "ec2" and {CREATED_ALB_GROUP, CREATED_TASK_GROUP} & set(params.get("GroupIds") or ()):
+            return "the stack's security groups"
+        if service == "s3" and params.get("Bucket") in {config.source.bucket, config.pipeline.artifact_bucket}:
+            return f"bucket {params['Bucket']}"
+        if service == "codecommit" and params.get("repositoryName") == config.source.repository:
+            return f"repository {config.source.repository}"
+        if service in ("events", "codedeploy", "elbv2", "ecs"):
+            return f"the stack's {service} resources"
+        return ""
+
+    async def known_config(self) -> Config | None:
+        return self.config
+
+    # -- what apply creates: rendered from the config, as apply will send it ------------------
+
+    async def pipeline(self) -> dict[str, Any]:
+        refs = await self._refs()
+        return {"pipeline": create_pipeline(self.config, refs)["pipeline"],
+                "metadata": {"pipelineArn": Arns(self.config, refs).pipeline}}
+
+    async def deployment_group(self) -> dict[str, Any]:
+        return dict(create_deployment_group(self.config, await self._refs()))
+
+    async def templates(self) -> Templates:
+        refs = await self._refs()
+        return Templates(taskdef_json(self.config, refs), appspec_yaml(self.config), "the config (as apply renders it)",
+                         "taskdef.json", "appspec.yaml")
+
+    async def artifact_file(self, artifact: str, path: str) -> tuple[str | None, str]:
+        raise Planned(f"artifact {artifact} is made by the pipeline apply creates")
+
+    async def s3_object(self, bucket: str, key: str) -> bytes | None:
+        raise Planned(f"s3://{bucket}/{key} is written by apply")
 
     def _created(self, what: str) -> Planned:
         return Planned(f"{what} is created by apply")
 
-    async def pipeline(self) -> dict[str, Any]:
-        raise self._created(f"pipeline {self.config.pipeline.name}")
-
-    async def actions(self) -> list[Action]:
-        raise self._created(f"pipeline {self.config.pipeline.name}")
-
-    async def deployment_group(self) -> dict[str, Any]:
-        raise self._created(f"deployment group {self.config.code_deploy.deployment_group}")
-
     async def service(self) -> dict[str, Any]:
-        raise self._created(f"service {self.config.ecs.service}")
+        return dict(create_service(self.config, await self._refs()), status="ACTIVE")
 
     async def primary(self) -> dict[str, Any]:
-        raise self._created(f"service {self.config.ecs.service}")
+        return await self.service()
 
     async def target_groups(self) -> list[dict[str, Any]]:
-        raise self._created("the target groups")
-
-    async def listener_arns(self) -> tuple[list[str], list[str]]:
-        raise self._created("the listeners")
+        """As DescribeTargetGroups will show them (health checks on the traffic port)."""
+        refs = await self._refs()
+        lb = self.config.load_balancer
+        out = []
+        for name, arn in ((lb.blue_target_group, refs.blue_target_group_arn),
+                          (lb.green_target_group, refs.green_target_group_arn)):
+            request = create_target_group(self.config, refs, name)
+            out.append({"TargetGroupName": name, "TargetGroupArn": arn, "Protocol": request["Protocol"],
+                        "Port": request["Port"], "VpcId": request["VpcId"], "TargetType": request["TargetType"],
+                        "HealthCheckPort": "traffic-port", "HealthCheckPath": request["HealthCheckPath"],
+                        "Matcher": request["Matcher"], "LoadBalancerArns": []})
+        return out
 
     async def listeners(self) -> dict[str, dict[str, Any]]:
-        raise self._created("the listeners")
+        refs = await self._refs()
+        lb = self.config.load_balancer
+        out = {}
+        for arn, port in ((refs.production_listener_arn, lb.production_port), (refs.test_listener_arn, lb.test_port)):
+            request = create_listener(self.config, refs, port)
+            out[arn] = {"ListenerArn": arn, "LoadBalancerArn": request["LoadBalancerArn"], "Port": port,
+                        "Protocol": request["Protocol"], "DefaultActions": request["DefaultActions"]}
+        return out
 
     async def event_rules(self) -> list[EventRule]:
-        raise self._created("the EventBridge rules")
-
-    async def templates(self) -> Templates:
-        raise self._created("the source files")
+        refs = await self._refs()
+        region, account = self.config.region, refs.account_id
+        return [EventRule(name=rule["Name"], arn=f"arn:aws:events:{region}:{account}:rule/{rule['Name']}",
+                          state=rule["State"], pattern=json.loads(rule["EventPattern"]),
+                          targets=tuple(targets["Targets"]))
+                for _, rule, targets in event_rules(self.config, refs)]
 
     # -- what the config relies on -----------------------------------------------------------
-
-    async def pipeline_arn(self) -> str:
-        return Arns(self.config, await self._refs()).pipeline
 
     async def task_definition(self) -> dict[str, Any]:
         """The first revision as apply registers it (the image as apply pushes it)."""
@@ -92,22 +152,31 @@ class PlannedFacts(Facts):
         return dict(register_task_definition(self.config, refs, refs.image_uri))
 
     async def awsvpc(self) -> dict[str, Any]:
-        chosen = await self._subnets()
-        groups = list(self.config.network.task_security_groups) or [CREATED_TASK_GROUP]
-        return {"subnets": [s.id for s in chosen], "securityGroups": groups,
-                "assignPublicIp": "ENABLED" if self.config.network.assign_public_ip else "DISABLED"}
+        service = await self.service()
+        return dict(service["networkConfiguration"]["awsvpcConfiguration"])
 
     async def load_balancer(self) -> dict[str, Any]:
         """The load balancer as apply creates it: the same subnets as the tasks (one list in the config)."""
-        lb = self.config.load_balancer
-        chosen = await self._subnets()
-        return {"LoadBalancerName": lb.name, "Scheme": lb.scheme, "Type": "application",
-                "VpcId": chosen[0].vpc_id if chosen else "",
-                "AvailabilityZones": [{"SubnetId": s.id, "ZoneName": s.az} for s in chosen],
-                "SecurityGroups": list(self.config.network.alb_security_groups) or [CREATED_ALB_GROUP]}
+        refs = await self._refs()
+        request = create_load_balancer(self.config, refs)
+        zones = {s.id: s.az for s in await self._subnets()}
+        return {"LoadBalancerArn": refs.load_balancer_arn, "LoadBalancerName": request["Name"],
+                "Scheme": request["Scheme"], "Type": request["Type"], "VpcId": refs.vpc_id,
+                "AvailabilityZones": [{"SubnetId": i, "ZoneName": zones.get(i, "")} for i in request["Subnets"]],
+                "SecurityGroups": request["SecurityGroups"]}
 
     async def _refs(self) -> Refs:
-        return Refs.offline(self.config, await self.account())
+        """The ids apply will use: the account's, the subnets it picks, given security groups
+        (stand-ins for the ones it creates); ARNs of what it creates keep their placeholders."""
+        async def build() -> Refs:
+            chosen = await self._subnets()
+            network = self.config.network
+            return Refs.offline(self.config, await self.account()).with_values(
+                vpc_id=chosen[0].vpc_id if chosen else "", subnet_ids=tuple(s.id for s in chosen),
+                alb_security_group_ids=tuple(network.alb_security_groups) or (CREATED_ALB_GROUP,),
+                task_security_group_ids=tuple(network.task_security_groups) or (CREATED_TASK_GROUP,))
+
+        return await self.once("planned refs", build)
 
     async def _subnets(self) -> list[Subnet]:
         return await self.once("planned subnets", self._pick_subnets)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Group
 from rich.markup import escape
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -48,8 +47,6 @@ class FindingsView(VerticalScroll):
         self.mount(Static(text, classes="heading"))
 
 
-def _finding(finding: Any, color: str, mark: str) -> Group:
-    head = Text.assemble((f"{mark} ", f"bold {color}"), (finding.rule, f"bold {color}"), ": ", finding.finding)
-    why = Text.assemble(("why: ", "dim bold"), (finding.why, "dim"))
-    fix = Text.assemble(("fix: ", "bold"), finding.fix)
-    return Group(head, why, fix)
+def _finding(finding: Any, color: str, mark: str) -> Text:
+    return Text.assemble((f"{mark} ", f"bold {color}"), (finding.rule, f"bold {color}"), ": ", finding.finding,
+                         "\n", ("why: ", "dim bold"), (finding.why, "dim"), "\n", ("fix: ", "bold"), finding.fix)

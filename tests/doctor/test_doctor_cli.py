@@ -55,7 +55,8 @@ def test_findings_exit_1_with_why_and_fix_and_json_says_the_same(sandbox: Any) -
     out = run("doctor", "--pipeline", broken.pipeline, "--sandbox", "--region", REGION)
     assert out.exit_code == 1, out.output
     lines = out.output.splitlines()
-    assert "1 error, 0 warnings" in lines[0]
+    head = next(line for line in lines if line.startswith(f"pipeline {broken.pipeline} in {REGION}: "))
+    assert "1 error, 0 warnings" in head
     at = next(i for i, line in enumerate(lines) if line.startswith("✗ source-no-change-detection: "))
     assert lines[at - 1] == "Errors: the deployment cannot work"
     assert "ImageSource" in lines[at] and "clidocbad" in lines[at]

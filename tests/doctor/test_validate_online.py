@@ -39,14 +39,34 @@ def test_a_sound_config_before_apply_checks_the_account_parts_and_skips_the_rest
     assert "no known mistake found" in out.output
     answer = json.loads(online(written(tmp_path, "valok"), "--json").output)
     assert answer["stackExists"] is False and answer["findings"] == []
-    assert "service-not-code-deploy" in answer["skipped"]  # the service is apply's
-    assert answer["rulesRun"] > 0 and "task-subnets-one-az" not in answer["skipped"]
+    # roles apply creates are apply's: skipped; the rest runs on the account and the rendered setup
+    assert {"pipeline-role-denied", "codedeploy-role-denied"} <= set(answer["skipped"])
+    assert answer["rulesRun"] >= 20 and "task-subnets-one-az" not in answer["skipped"]
 
 
-def test_tasks_without_a_public_ip_in_public_subnets_are_found_before_apply(tmp_path: Path) -> None:
-    out = online(written(tmp_path, "valnoip", network={"assignPublicIp": False}), "--json")
+def test_given_security_groups_that_block_the_load_balancer_are_found_before_apply(
+        sandbox: Any, tmp_path: Path) -> None:
+    ec2 = session_for(sandbox).client("ec2")  # the config's region
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    alb = ec2.create_security_group(GroupName="valsg-alb", Description="alb", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=alb, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]} for p in (80, 8080)])
+    task = ec2.create_security_group(GroupName="valsg-task", Description="nothing comes in", VpcId=vpc)["GroupId"]
+    out = online(written(tmp_path, "valsg", network={"albSecurityGroups": [alb], "taskSecurityGroups": [task]}),
+                 "--json")
     assert out.exit_code == 1, out.output
-    assert [f["rule"] for f in json.loads(out.output)["findings"]] == ["tasks-public-subnet-no-ip"]
+    findings = json.loads(out.output)["findings"]
+    assert [f["rule"] for f in findings] == ["security-groups-block-lb"]
+    assert task in findings[0]["finding"] and "80" in findings[0]["finding"]
+
+
+def test_a_hook_naming_a_missing_function_is_found_before_apply(tmp_path: Path) -> None:
+    out = online(written(tmp_path, "valhook", codeDeploy={"hooks": {"BeforeAllowTraffic": "no-such-function"}}),
+                 "--json")
+    assert out.exit_code == 1, out.output
+    findings = json.loads(out.output)["findings"]
+    assert [f["rule"] for f in findings] == ["hook-function-missing"]
+    assert "no-such-function" in findings[0]["finding"]
 
 
 def test_a_given_execution_role_that_ecs_cannot_assume_is_found_before_apply(sandbox: Any, tmp_path: Path) -> None:

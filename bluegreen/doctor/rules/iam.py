@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bluegreen.aws.iam.needs import Need
-from bluegreen.doctor.facts import Facts, Unavailable
+from bluegreen.doctor.facts import Facts, Planned, Unavailable
 from bluegreen.doctor.finding import Finding
 from bluegreen.doctor.role_documents import role_name, role_policies, trusts
 from bluegreen.doctor.rule import rule
@@ -77,6 +77,8 @@ async def _roles_in_use(f: Facts) -> tuple[list[RoleUse], list[str]]:
     async def guarded(part: Any) -> None:
         try:
             await part()
+        except Planned:
+            pass  # apply creates it (validate --online): nothing to judge yet
         except Unavailable as exc:
             missing.append(exc.reason)
 
@@ -96,7 +98,10 @@ async def role_trust(f: Facts) -> list[Finding]:
     undecided: list[str] = []
 
     async def one(use: RoleUse) -> None:
-        role = await role_policies(f, use.arn)
+        try:
+            role = await role_policies(f, use.arn)
+        except Planned:
+            return  # apply creates this role (validate --online): its trust is apply's
         name = role_name(use.arn)
         if role is None:
             findings.append(role_trust.finding(

@@ -210,6 +210,9 @@ async def setup_config(f: Facts) -> Config:
     """The setup on the account as a bluegreen config (memoized): what needs.py reads."""
 
     async def build() -> Config:
+        known = await f.known_config()
+        if known is not None:
+            return known  # validate --online: the config itself
         try:
             from bluegreen.doctor.adopt import config_from_facts
         except ImportError:
