@@ -32,7 +32,7 @@ def report_lines(report: Any, color: bool = True) -> list[str]:
             mark, fg = MARKS[finding.severity]
             lines.append(f"{style(mark, fg=fg)} {style(finding.rule, fg=fg)}: {finding.finding}")
             lines += _wrapped("why", finding.why)
-            lines += _wrapped("fix", finding.fix)
+            lines.append(f"    fix: {finding.fix}")  # one line: commands are copied whole
     if report.skipped:
         lines += ["", style(f"Skipped {len(report.skipped)} rules about what apply creates (correct by construction): "
                             + ", ".join(report.skipped), dim=True)]
