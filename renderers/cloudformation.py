@@ -146,7 +146,7 @@ def _container(config: Config) -> dict[str, Value]:
         "log_options": {
             "awslogs-group": ref("LogGroup"),
             "awslogs-region": ref("AWS::Region"),
-            "awslogs-stream-prefix": task.container_name,
+            "awslogs-stream-prefix": task.log_stream_prefix or task.container_name,
         },
     }
 
@@ -226,12 +226,19 @@ def render_cloudformation(config: Config) -> str:
         get_att("ExecutionRole", "Arn") if config.creates_execution_role
         else config.task.execution_role_arn
     )
+    # a role given by ARN is used as it is; the others are the template's own
+    brought_roles: dict[str, Value] = {
+        "codedeploy": config.code_deploy.service_role_arn or get_att("CodeDeployRole", "Arn"),
+        "pipeline": config.pipeline.role_arn or get_att("PipelineRole", "Arn"),
+        "events": config.pipeline.events_role_arn or get_att("EventsRole", "Arn"),
+    }
     return render_template(
         "cloudformation.yaml.j2",
         config=config,
         tags=[{"Key": TAG_KEY, "Value": config.name}],
         roles=_roles(config, refs),
         execution_role=execution_role,
+        role_arns=brought_roles,
         vpc_default=net.vpc if net.vpc != "default" else None,
         subnets_default=",".join(s.id for s in net.subnets) or None,
         **_security_groups(config),

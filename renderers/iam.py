@@ -154,7 +154,9 @@ def events_policy(config: Config, arns: Arns) -> Document:
 
 
 def roles(config: Config, refs: Refs) -> list[RoleSpec]:
-    """Every role the stack creates. An execution role given as an ARN is not created."""
+    """Every role the stack creates. A role given as an ARN (task.executionRoleArn,
+    codeDeploy.serviceRoleArn, pipeline.roleArn, pipeline.eventsRoleArn) is not created: it is
+    used as it is, and its policies are the user's."""
     arns = Arns(config, refs)
     specs: list[RoleSpec] = []
     if config.creates_execution_role:
@@ -163,22 +165,22 @@ def roles(config: Config, refs: Refs) -> list[RoleSpec]:
             f"bluegreen {config.name}: ECS pulls the image and writes logs",
             "ecs-tasks.amazonaws.com", (), "pull-image-and-log", execution_policy(config, arns),
         ))
-    specs += [
-        RoleSpec(
+    specs += [spec for spec, brought in (
+        (RoleSpec(
             "codedeploy", config.code_deploy.service_role_name,
             f"bluegreen {config.name}: CodeDeploy shifts traffic between task sets",
             "codedeploy.amazonaws.com", (CODEDEPLOY_ECS_POLICY,), "pass-task-roles-and-hooks",
             codedeploy_policy(config, arns),
-        ),
-        RoleSpec(
+        ), config.code_deploy.service_role_arn),
+        (RoleSpec(
             "pipeline", config.pipeline.role_name,
             f"bluegreen {config.name}: CodePipeline reads sources and starts deployments",
             "codepipeline.amazonaws.com", (), "pipeline-stages", pipeline_policy(config, arns),
-        ),
-        RoleSpec(
+        ), config.pipeline.role_arn),
+        (RoleSpec(
             "events", config.pipeline.events_role_name,
             f"bluegreen {config.name}: EventBridge starts the pipeline on a push",
             "events.amazonaws.com", (), "start-pipeline", events_policy(config, arns),
-        ),
-    ]
+        ), config.pipeline.events_role_arn),
+    ) if brought is None]
     return specs

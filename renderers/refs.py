@@ -77,15 +77,18 @@ class Arns:
 
     @property
     def codedeploy_role(self) -> str:
-        return self.role(self.config.code_deploy.service_role_name)
+        cd = self.config.code_deploy
+        return cd.service_role_arn or self.role(cd.service_role_name)
 
     @property
     def pipeline_role(self) -> str:
-        return self.role(self.config.pipeline.role_name)
+        p = self.config.pipeline
+        return p.role_arn or self.role(p.role_name)
 
     @property
     def events_role(self) -> str:
-        return self.role(self.config.pipeline.events_role_name)
+        p = self.config.pipeline
+        return p.events_role_arn or self.role(p.events_role_name)
 
     @property
     def pipeline(self) -> str:

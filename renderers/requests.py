@@ -440,11 +440,11 @@ def event_rules(config: Config, refs: Refs) -> list[tuple[str, Request, Request]
             "detail": {"bucket": {"name": [src.bucket]}, "object": {"key": [src.key]}},
         }
     out = []
-    for stem, what, pattern in (
-        ("image-push", f"a push of {config.image.repository}:{config.image.tag}", image_pattern),
-        ("source-change", f"a change of the {src.type} source", source_pattern),
+    for stem, name, what, pattern in (
+        ("image-push", config.pipeline.image_rule_name, f"a push of {config.image.repository}:{config.image.tag}",
+         image_pattern),
+        ("source-change", config.pipeline.source_rule_name, f"a change of the {src.type} source", source_pattern),
     ):
-        name = f"{config.name}-{stem}"
         rule = {
             "Name": name,
             "EventPattern": json.dumps(pattern),

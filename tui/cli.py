@@ -103,6 +103,7 @@ class LazyGroup(click.Group):
         "watch": ("tui.cli_watch:watch", "The live monitor: executions, lifecycle, traffic, controls."),
         "deploy": ("tui.cli_watch:deploy", "Steer the deployment: start|continue|end-wait|stop|rollback|retry."),
         "serve": ("tui.serve:serve", "The app in a browser: the wizard, or with -f the monitor."),
+        "import": ("tui.cli_import:import_", "Turn a blue/green pipeline on the account into a config (adopts it)."),
         "doctor": ("tui.cli_doctor:doctor", "Check a blue/green pipeline for known mistakes, with fixes."),
     }
 

@@ -9,7 +9,7 @@ from bluegreen.engine.nodes.base import Node
 from bluegreen.engine.nodes.codedeploy import ApplicationNode, DeploymentConfigNode, DeploymentGroupNode
 from bluegreen.engine.nodes.delivery import CodeCommitSourceNode, ImageNode, S3SourceNode
 from bluegreen.engine.nodes.ecs import ClusterNode, ServiceNode, TaskDefinitionNode
-from bluegreen.engine.nodes.iam import EcsServiceLinkedRoleNode, ExistingExecutionRoleNode, RoleNode
+from bluegreen.engine.nodes.iam import EcsServiceLinkedRoleNode, ExistingRoleNode, RoleNode, brought_role_arn
 from bluegreen.engine.nodes.network import (
     ExistingSecurityGroupsNode,
     IngressNode,
@@ -34,8 +34,9 @@ def build_nodes(config: Config) -> list[Node]:
     network = config.network
     nodes: list[Node] = [
         AccountNode(), VpcNode(), SubnetsNode(),
-        RoleNode("codedeploy"), RoleNode("pipeline"), RoleNode("events"), EcsServiceLinkedRoleNode(),
-        RoleNode("execution") if config.creates_execution_role else ExistingExecutionRoleNode(),
+        *(ExistingRoleNode(key) if brought_role_arn(config, key) else RoleNode(key)
+          for key in ("codedeploy", "pipeline", "events", "execution")),
+        EcsServiceLinkedRoleNode(),
         BucketNode("artifacts"), EcrRepositoryNode(), ClusterNode(), LogGroupNode(), ApplicationNode(),
         ImageNode(),
         TargetGroupNode("blue"), TargetGroupNode("green"),

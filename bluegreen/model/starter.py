@@ -35,6 +35,7 @@ task:
   cpu: 256
   memory: 512
   # executionRoleArn: arn:aws:iam::123456789012:role/ecsTaskExecutionRole  # else created
+  # logStreamPrefix: web  # awslogs-stream-prefix, else the container name
   # environment:
   #   APP_MODE: production
 
@@ -78,6 +79,12 @@ source:
 pipeline:
   type: V2
   executionMode: QUEUED
+  # Roles you made yourself are used as they are (else bluegreen creates them):
+  # roleArn: arn:aws:iam::123456789012:role/my-pipeline-role
+  # eventsRoleArn: arn:aws:iam::123456789012:role/my-events-role
+  # (codeDeploy.serviceRoleArn likewise.) The rules that start the pipeline:
+  # imageRuleName: my-app-image-push
+  # sourceRuleName: my-app-source-change
 """
 
 

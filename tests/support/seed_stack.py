@@ -95,12 +95,17 @@ def public_subnets(ec2: Any, vpc: str) -> list[dict[str, Any]]:
     return out
 
 
-def taskdef_template(app: str, exec_role: str) -> dict[str, Any]:
+def taskdef_template(app: str, exec_role: str, region: str = "us-east-1") -> dict[str, Any]:
+    """The seed registers taskdef.json itself, then puts the placeholder in the image field
+    (steps 2.2-2.3): the template says what the first revision says."""
     return {
         "family": app, "executionRoleArn": exec_role, "networkMode": "awsvpc",
         "requiresCompatibilities": ["FARGATE"], "cpu": "256", "memory": "512",
         "containerDefinitions": [{"name": "web", "image": "<IMAGE1_NAME>", "essential": True,
-                                  "portMappings": [{"containerPort": 80, "protocol": "tcp"}]}],
+                                  "portMappings": [{"containerPort": 80, "protocol": "tcp"}],
+                                  "logConfiguration": {"logDriver": "awslogs", "options": {
+                                      "awslogs-group": f"/ecs/{app}", "awslogs-region": region,
+                                      "awslogs-stream-prefix": "web"}}}],
     }
 
 
@@ -155,7 +160,7 @@ def build_seed_stack(client: Callable[[str], Any], app: str = "demo", region: st
                                            HealthCheckPath="/", Matcher={"HttpCode": "200"},
                                            )["TargetGroups"][0]["TargetGroupArn"]
            for name in (f"{app}-tg1", f"{app}-tg2")}
-    taskdef = taskdef_template(app, exec_role)
+    taskdef = taskdef_template(app, exec_role, region)
     commit = cc.create_commit(repositoryName=f"{app}-deploy", branchName="main", authorName="seed",
                               email="seed@example.com", commitMessage="taskdef and appspec", putFiles=[
                                   {"filePath": "taskdef.json", "fileContent": json.dumps(taskdef, indent=2).encode()},

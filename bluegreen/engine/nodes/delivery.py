@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import json
 import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bluegreen.engine.nodes.base import (
     Node,
@@ -69,6 +70,58 @@ def source_files(ctx: Context) -> dict[str, bytes]:
     return {path: text.encode() for path, text in requests.source_files(ctx.config, ctx.refs()).items()}
 
 
+def same_template(path: str, have: bytes | None, want: bytes) -> bool:
+    """Whether a source file says what the config's would: the same bytes, or the same meaning
+    (a hand-made taskdef.json or appspec.yaml is laid out and ordered its own way, and leaves
+    AWS's defaults unsaid). docs/import.md."""
+    if have is None:
+        return False
+    if have == want:
+        return True
+    try:
+        if path.endswith(".json"):
+            return _taskdef_meaning(json.loads(have)) == _taskdef_meaning(json.loads(want))
+        return _appspec_meaning(_yaml(have)) == _appspec_meaning(_yaml(want))
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return False  # unreadable: different
+
+
+def _yaml(text: bytes) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="safe").load(text.decode())
+    except YAMLError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _taskdef_meaning(taskdef: dict[str, Any]) -> dict[str, Any]:
+    from bluegreen.engine.nodes.ecs import comparable_taskdef
+
+    out = comparable_taskdef(taskdef)
+    out["cpu"], out["memory"] = str(out["cpu"]), str(out["memory"])  # "256" or 256 in a file
+    # AWS's default platform when a task definition names none
+    out["runtimePlatform"] = {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX",
+                              **(taskdef.get("runtimePlatform") or {})}
+    out["images"] = [c.get("image") for c in taskdef.get("containerDefinitions") or []]
+    return out
+
+
+def _appspec_meaning(appspec: dict[str, Any]) -> dict[str, Any]:
+    resources = []
+    for resource in appspec.get("Resources") or []:
+        for name, body in resource.items():
+            props = dict(body.get("Properties") or {})
+            lb = props.pop("LoadBalancerInfo", None) or {}
+            props.setdefault("PlatformVersion", "LATEST")  # the AppSpec's documented default
+            resources.append({"name": name, "type": body.get("Type"), **props,
+                              "container": (str(lb.get("ContainerName")), int(lb.get("ContainerPort") or 0))})
+    hooks = {str(k): str(v) for entry in appspec.get("Hooks") or [] for k, v in entry.items()}
+    # the lifecycle events run in their own order, whatever the file's
+    return {"version": str(appspec.get("version")), "resources": resources, "hooks": hooks}
+
+
 def source_zip(files: dict[str, bytes]) -> bytes:
     """A reproducible zip (fixed timestamps) so unchanged files give an unchanged object."""
     buffer = io.BytesIO()
@@ -101,7 +154,7 @@ class CodeCommitSourceNode(Node):
         for path, content in source_files(ctx).items():
             current = missing_as_none(lambda path=path: client.get_file(  # type: ignore[misc]
                 repositoryName=src.repository, commitSpecifier=head, filePath=path)["fileContent"])
-            if current != content:
+            if not same_template(path, current, content):
                 changed.append(path)
         if changed:
             return update(f"{', '.join(changed)} differ from the config (committing starts the pipeline)",
@@ -144,9 +197,20 @@ class S3SourceNode(Node):
         head = missing_as_none(lambda: ctx.client("s3").head_object(Bucket=src.bucket, Key=src.key))
         if head is None:
             return create()
-        if head.get("Metadata", {}).get("bluegreen-sha256") != wanted:
+        if head.get("Metadata", {}).get("bluegreen-sha256") != wanted and not self._same_files(ctx):
             return update("the zip differs from the config (uploading starts the pipeline)")
         return in_sync(str(head.get("VersionId", "")))
+
+    def _same_files(self, ctx: Context) -> bool:
+        """A zip bluegreen did not upload (no checksum of ours): the same files by meaning."""
+        src = ctx.config.source
+        body = ctx.client("s3").get_object(Bucket=src.bucket, Key=src.key)["Body"].read()
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                have = {name: archive.read(name) for name in archive.namelist()}
+        except zipfile.BadZipFile:
+            return False
+        return all(same_template(path, have.get(path), want) for path, want in source_files(ctx).items())
 
     def create(self, ctx: Context) -> str:
         src = ctx.config.source

@@ -62,7 +62,8 @@ _COMPARED_CONTAINER = ("name", "portMappings", "environment", "logConfiguration"
                        "essential")
 
 
-def _comparable(taskdef: dict[str, Any]) -> dict[str, Any]:
+def comparable_taskdef(taskdef: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a task definition the config decides, in one shape for a request and an answer."""
     out = {key: taskdef.get(key) for key in _COMPARED}
     out["requiresCompatibilities"] = sorted(out["requiresCompatibilities"] or [])
     containers = []
@@ -108,7 +109,7 @@ class TaskDefinitionNode(ManagedResource[dict[str, Any]]):
         return str(found["taskDefinitionArn"])
 
     def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
-        if _comparable(found) != _comparable(self.wanted(ctx)):
+        if comparable_taskdef(found) != comparable_taskdef(self.wanted(ctx)):
             return ["the config changed the task (a new revision reaches the service with the next deployment)"]
         return []
 

@@ -112,34 +112,58 @@ class RoleNode(ManagedResource[dict[str, Any]]):
         iam.delete_role(RoleName=name)
 
 
-class ExistingExecutionRoleNode(Node):
-    """The config names an execution role ARN: check that it exists and ECS can assume it.
-    A plain node: the role is the user's, nothing is created, tagged or deleted."""
+# key -> (the config's ARN field, the service that assumes the role, what it is called)
+_BROUGHT = {
+    "execution": ("task.executionRoleArn", "ecs-tasks.amazonaws.com", "IAM execution role"),
+    "codedeploy": ("codeDeploy.serviceRoleArn", "codedeploy.amazonaws.com", "IAM CodeDeploy role"),
+    "pipeline": ("pipeline.roleArn", "codepipeline.amazonaws.com", "IAM pipeline role"),
+    "events": ("pipeline.eventsRoleArn", "events.amazonaws.com", "IAM events role"),
+}
 
-    id = "iam.role.execution"
-    deps = ("account",)
+
+def brought_role_arn(config: Config, key: str) -> str | None:
+    """The ARN of the role the config brings for `key`, None when the stack creates it."""
+    return {"execution": config.task.execution_role_arn, "codedeploy": config.code_deploy.service_role_arn,
+            "pipeline": config.pipeline.role_arn, "events": config.pipeline.events_role_arn}[key]
+
+
+class ExistingRoleNode(Node):
+    """The config names a role by ARN: check that it exists and its service can assume it.
+    A plain node: the role is the user's, nothing is created, tagged, compared or deleted (its
+    policies are judged by `bluegreen doctor`, not made to match a config)."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.id = f"iam.role.{key}"
+        self.deps = ("account",)
 
     def title(self, config: Config) -> str:
-        return "IAM execution role"
+        return _BROUGHT[self.key][2]
 
     def inspect(self, ctx: Context) -> State:
-        arn = str(ctx.config.task.execution_role_arn)
+        field, service, _ = _BROUGHT[self.key]
+        arn = str(brought_role_arn(ctx.config, self.key))
         name = arn.rsplit("/", 1)[-1]
         try:
             role = ctx.client("iam").get_role(RoleName=name)["Role"]
         except Exception as exc:
             if is_not_found(exc):
-                return conflict(f"task.executionRoleArn: role {name} does not exist",
-                                "create it, or remove executionRoleArn to let bluegreen create one")
+                return conflict(f"{field}: role {name} does not exist",
+                                f"create it, or remove {field.split('.')[1]} to let bluegreen create one")
             raise
         trust = json.dumps(_document(role["AssumeRolePolicyDocument"]))
-        if "ecs-tasks.amazonaws.com" not in trust:
-            return conflict(f"task.executionRoleArn: ECS tasks cannot assume role {name}",
-                            "add ecs-tasks.amazonaws.com to its trust policy, or pick another role")
+        if service not in trust:
+            return conflict(f"{field}: {service} cannot assume role {name}",
+                            f"add {service} to its trust policy, or pick another role")
         return in_sync(role["Arn"])
 
     def delete(self, ctx: Context) -> bool:
         return False  # not ours
+
+
+class ExistingExecutionRoleNode(ExistingRoleNode):
+    def __init__(self) -> None:
+        super().__init__("execution")
 
 
 class EcsServiceLinkedRoleNode(Node):

@@ -34,7 +34,38 @@ def _comparable(pipeline: dict[str, Any], region: str) -> dict[str, Any]:
             # the request left out (docs/fidelity/drift.md)
             if action.get("region") == region:
                 del action["region"]
-    return _without_empty(out)  # type: ignore[no-any-return]
+    return _unlabelled(_without_empty(out))
+
+
+def _unlabelled(pipeline: dict[str, Any]) -> dict[str, Any]:
+    """The pipeline without its labels: stage and action names, and artifact names, which are
+    the user's words (a hand-made pipeline says SourceArtifact/MyImage where bluegreen says
+    SourceArtifact/ImageArtifact) and change nothing the pipeline does. An artifact is named
+    instead by the action that makes it; actions of a stage compare as a set (same runOrder
+    runs them side by side). docs/import.md."""
+    stages = pipeline.get("stages") or []
+    names: dict[str, str] = {}
+    for stage in stages:
+        for action in stage.get("actions") or []:
+            kind = action.get("actionTypeId") or {}
+            for i, artifact in enumerate(action.get("outputArtifacts") or []):
+                names[artifact.get("name")] = f"<{kind.get('category')}:{kind.get('provider')}:{i}>"
+    out = dict(pipeline)
+    out["stages"] = []
+    for stage in stages:
+        actions = []
+        for action in stage.get("actions") or []:
+            action = {k: v for k, v in action.items() if k != "name"}
+            for key in ("inputArtifacts", "outputArtifacts"):
+                if key in action:
+                    action[key] = [{**a, "name": names.get(a.get("name"), a.get("name"))} for a in action[key]]
+            if "configuration" in action:  # e.g. TaskDefinitionTemplateArtifact, Image1ArtifactName
+                action["configuration"] = {k: names.get(v, v) if k.endswith(("Artifact", "ArtifactName")) else v
+                                           for k, v in action["configuration"].items()}
+            actions.append(action)
+        actions.sort(key=lambda a: json.dumps(a, sort_keys=True))
+        out["stages"].append({k: v for k, v in stage.items() if k not in ("name", "actions")} | {"actions": actions})
+    return out
 
 
 class PipelineNode(ManagedResource[dict[str, Any]]):
@@ -81,6 +112,16 @@ class PipelineNode(ManagedResource[dict[str, Any]]):
         ctx.client("codepipeline").delete_pipeline(name=ctx.config.pipeline.name)
 
 
+def _pattern(value: Any) -> Any:
+    """An event pattern with its lists sorted: a list in a pattern is a set of alternatives,
+    so its order means nothing (EventBridge matches any one of them)."""
+    if isinstance(value, dict):
+        return {k: _pattern(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_pattern(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
+
+
 class EventRuleNode(ManagedResource[dict[str, Any]]):
     """stem: "image-push" or "source-change" (see renderers.requests.event_rules)."""
 
@@ -90,7 +131,8 @@ class EventRuleNode(ManagedResource[dict[str, Any]]):
         self.deps = ("codepipeline.pipeline", "iam.role.events")
 
     def title(self, config: Config) -> str:
-        return f"EventBridge rule {config.name}-{self.stem}"
+        name = config.pipeline.image_rule_name if self.stem == "image-push" else config.pipeline.source_rule_name
+        return f"EventBridge rule {name}"
 
     def _wanted(self, ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
         for stem, rule, targets in requests.event_rules(ctx.config, ctx.refs()):
@@ -112,10 +154,12 @@ class EventRuleNode(ManagedResource[dict[str, Any]]):
     def compare(self, ctx: Context, found: dict[str, Any]) -> list[str]:
         rule, targets = self._wanted(ctx)
         have = ctx.client("events").list_targets_by_rule(Rule=rule["Name"])["Targets"]
-        same_pattern = json.loads(found.get("EventPattern", "{}")) == json.loads(rule["EventPattern"])
-        # ListTargetsByRule gives no order promise: compared as sets
-        same_targets = sorted((t["Id"], t["Arn"], t.get("RoleArn") or "") for t in have) == sorted(
-            (t["Id"], t["Arn"], t.get("RoleArn") or "") for t in targets["Targets"])
+        same_pattern = _pattern(json.loads(found.get("EventPattern", "{}"))) == _pattern(
+            json.loads(rule["EventPattern"]))
+        # ListTargetsByRule gives no order promise: compared as sets. A target's Id is a label
+        # (hand-made rules say "codepipeline", "1", ...): what it starts, and as whom, matters.
+        same_targets = sorted((t["Arn"], t.get("RoleArn") or "") for t in have) == sorted(
+            (t["Arn"], t.get("RoleArn") or "") for t in targets["Targets"])
         if not same_pattern or not same_targets or found.get("State") != "ENABLED":
             return ["pattern, state or target differ from the config"]
         return []
@@ -132,7 +176,14 @@ class EventRuleNode(ManagedResource[dict[str, Any]]):
         rule = {k: v for k, v in rule.items() if k != "Tags"}
         events = ctx.client("events")
         events.put_rule(**rule)
-        events.put_targets(**targets)
+        have = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+        wanted = targets["Targets"][0]
+        # a target that starts the pipeline already keeps its Id (put_targets replaces it, no second one)
+        same = next((t["Id"] for t in have if t["Arn"] == wanted["Arn"]), wanted["Id"])
+        events.put_targets(Rule=rule["Name"], Targets=[{**wanted, "Id": same}])
+        others = [t["Id"] for t in have if t["Id"] != same]
+        if others:
+            events.remove_targets(Rule=rule["Name"], Ids=others)
         return detail
 
     def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:

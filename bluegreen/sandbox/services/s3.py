@@ -4,6 +4,9 @@
   at creation (the caller needs ``s3:TagResource``); moto creates the bucket and drops the
   tags. The tags are given to moto's bucket after it made it, so ``GetBucketTagging`` and the
   tagging API see them, as on AWS.
+- A new bucket blocks public access (all four Block Public Access settings on), as every bucket
+  created on AWS since April 2023 does ("S3 Block Public Access ... enabled by default for all
+  new buckets"); moto's has no public access block until one is put.
 """
 
 from __future__ import annotations
@@ -20,15 +23,24 @@ log = logging.getLogger("bluegreen.sandbox.realism")
 
 class S3Realism(BackendHandler):
     def after(self, req: AwsRequest, resp: Response) -> Response:
-        if resp.status != 200 or req.method != "PUT" or req.query_string or not req.body:
+        if resp.status != 200 or req.method != "PUT" or req.query_string:
             return resp
         bucket = _bucket_of(req)
         if bucket is None:
             return resp  # an object or a sub-resource, not CreateBucket
-        tags = _tags_of(req.body)
+        self._block_public_access(bucket)
+        tags = _tags_of(req.body) if req.body else {}
         if tags:
             self._tag(req, bucket, tags)
         return resp
+
+    def _block_public_access(self, bucket: str) -> None:
+        backend = self.moto_backend("s3", "aws")
+        try:
+            backend.put_public_access_block(bucket, {key: "true" for key in (
+                "BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")})
+        except Exception:
+            log.warning("bucket %s was left without its default public access block", bucket, exc_info=True)
 
     def _tag(self, req: AwsRequest, bucket: str, tags: dict[str, str]) -> None:
         backend = self.moto_backend("s3", "aws")  # one backend (partition) for every region's buckets
