@@ -1,5 +1,6 @@
 """The doctor on one pipeline of the account: every rule run at once (`bluegreen.doctor`), the
-findings grouped by severity with their fixes. r checks again (after a fix), Esc goes back.
+findings grouped by severity with their fixes. Arrows move between findings, c copies the
+focused one's fix, r checks again (after a fix), Esc goes back.
 
 The same report as `bluegreen doctor --pipeline NAME`; this screen only shows it."""
 
@@ -14,13 +15,16 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from screens.widgets.findings_view import FindingsView
+from screens.widgets.findings_view import FindingLine, FindingsView
 
 
 class DoctorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back"),
         Binding("r", "check", "Check again"),
+        Binding("c", "copy_fix", "Copy the fix"),
+        Binding("down,j", "next_finding", "Next", show=False),
+        Binding("up,k", "previous_finding", "Previous", show=False),
     ]
     DEFAULT_CSS = """
     DoctorScreen { padding: 1 2; }
@@ -71,7 +75,29 @@ class DoctorScreen(Screen[None]):
             summary.append(f", {len(report.not_checked)} not checked", style="yellow")
         summary.append(f"  ({report.calls} AWS calls, {report.seconds:.1f} s)", style="dim")
         self.query_one("#doctor-summary", Static).update(summary)
-        self.query_one(FindingsView).show(report)
+        view = self.query_one(FindingsView)
+        view.show(report)
+        self.call_after_refresh(lambda: view.query(FindingLine).first().focus() if view.query(FindingLine) else None)
+
+    def action_copy_fix(self) -> None:
+        """The focused finding's fix to the clipboard (the terminal's, through OSC 52)."""
+        view = self.query_one(FindingsView)
+        finding = view.focused_finding()
+        if finding is None:
+            lines = view.query(FindingLine)
+            if not lines:
+                self.notify("no finding to copy a fix from")
+                return
+            lines.first().focus()
+            finding = view.focused_finding()
+        self.app.copy_to_clipboard(finding.fix)
+        self.notify(f"copied the fix of {finding.rule}")
+
+    def action_next_finding(self) -> None:
+        self.focus_next(FindingLine)
+
+    def action_previous_finding(self) -> None:
+        self.focus_previous(FindingLine)
 
     def action_close(self) -> None:
         self.dismiss(None)

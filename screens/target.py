@@ -82,7 +82,7 @@ class TargetScreen(StepScreen):
         yield Static("", id="open-error")
         yield Static("Or an existing pipeline in this account", classes="section")
         with Horizontal(id="pipeline-row"):
-            yield Input(placeholder="pipeline name (Tab completes)", id="pipeline-name", compact=True)
+            yield Input(placeholder="pipeline name (→ accepts a suggestion)", id="pipeline-name", compact=True)
             yield Button("Check it", id="check-pipeline", compact=True)
         yield Static("[dim]Check runs the doctor: every known mistake of a CodePipeline → CodeDeploy → ECS "
                      "blue/green setup, with its fix.[/dim]", id="pipeline-note")
@@ -182,7 +182,7 @@ class TargetScreen(StepScreen):
         self.suggest_pipelines(connection)
 
     def suggest_pipelines(self, connection: Connection) -> None:
-        """The region's pipeline names, for Tab completion in the pipeline field."""
+        """The region's pipeline names, suggested as the pipeline field is typed (→ accepts)."""
         from textual.suggester import SuggestFromList
 
         try:

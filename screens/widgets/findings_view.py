@@ -14,6 +14,19 @@ HEADINGS = (("error", "Errors: the deployment cannot work", "red", "✗"),
             ("warning", "Warnings: it works badly or only sometimes", "yellow", "!"))
 
 
+class FindingLine(Static, can_focus=True):
+    """One finding; focusable (Tab, arrows), so its fix can be copied (c)."""
+
+    DEFAULT_CSS = """
+    FindingLine { margin: 0 0 1 2; padding: 0 1; }
+    FindingLine:focus { background: $boost; }
+    """
+
+    def __init__(self, finding: Any, text: Text) -> None:
+        super().__init__(text, classes="finding")
+        self.finding = finding
+
+
 class FindingsView(VerticalScroll):
     DEFAULT_CSS = """
     FindingsView { height: 1fr; }
@@ -32,7 +45,7 @@ class FindingsView(VerticalScroll):
             if not found:
                 continue
             parts.append(Static(Text(f"{title} ({len(found)})", style=f"bold {color}"), classes="heading"))
-            parts += [Static(_finding(f, color, mark), classes="finding") for f in found]
+            parts += [FindingLine(f, _finding(f, color, mark)) for f in found]
         if report.not_checked:
             parts.append(Static(Text(f"Not checked ({len(report.not_checked)}): a call the rule needed failed",
                                      style="bold"), classes="heading"))
@@ -41,6 +54,10 @@ class FindingsView(VerticalScroll):
         parts += [Static(f"not looked at: {escape(note)}", classes="quiet") for note in report.notes]
         self.mount_all(parts)
         self.scroll_home(animate=False)
+
+    def focused_finding(self) -> Any:
+        focused = self.app.focused
+        return focused.finding if isinstance(focused, FindingLine) else None
 
     def show_message(self, text: str | Text) -> None:
         self.remove_children()

@@ -44,6 +44,9 @@ async def test_check_a_pipeline_see_the_finding_fix_it_and_check_again(sandbox: 
         text = shown(doctor)
         assert "Errors: the deployment cannot work (1)" in text
         assert "source-no-change-detection" in text and "why: " in text and "fix: " in text
+        await pilot.press("c")  # the focused (first) finding's fix, ready to paste
+        await pilot.pause()
+        assert app.clipboard == doctor.report.findings[0].fix == f"aws events enable-rule --name {image_rule}"
 
         events.enable_rule(Name=image_rule)
         assert json.loads(events.describe_rule(Name=image_rule)["EventPattern"]) == ecr_pattern("tuidoc", "latest")
