@@ -34,3 +34,11 @@ def test_a_stack_bluegreen_applied_is_sound(sandbox: Any) -> None:
     assert result.ok, result
     report = diagnosed(session, config.pipeline.name)
     assert found(report) == [], report
+
+
+def test_docs_list_every_rule_with_its_area_and_severity() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "doctor.md").read_text()
+    for r in RULES:
+        assert f"| {r.area} | `{r.id}` | {r.severity}" in text, r.id
