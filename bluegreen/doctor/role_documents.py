@@ -53,24 +53,37 @@ async def _read(f: Facts, role_arn: str) -> RolePolicies | None:
     if ":role/" not in role_arn:
         return None
     name = role_name(role_arn)
-    answer = await f.call("iam", "get_role", missing=("NoSuchEntity", "ValidationError"), RoleName=name)
+    # The policy lists need only the name: asked beside GetRole, not after it (one round trip
+    # less on the doctor's longest chain); a role that does not exist fails them, and GetRole's
+    # answer decides.
+    answer, listed = await asyncio.gather(
+        f.call("iam", "get_role", missing=("NoSuchEntity", "ValidationError"), RoleName=name),
+        asyncio.gather(_pages(f, "list_role_policies", "PolicyNames", RoleName=name),
+                       _pages(f, "list_attached_role_policies", "AttachedPolicies", RoleName=name)),
+        return_exceptions=True)
+    if isinstance(answer, BaseException):
+        raise answer
     if answer is None or answer["Role"].get("Arn") != role_arn:
         return None
+    if isinstance(listed, BaseException):
+        raise listed
     role = answer["Role"]
-    inline_names, attached = await asyncio.gather(
-        _pages(f, "list_role_policies", "PolicyNames", RoleName=name),
-        _pages(f, "list_attached_role_policies", "AttachedPolicies", RoleName=name))
+    inline_names, attached = listed
 
     async def inline(policy: str) -> Policy:
         got = await f.call("iam", "get_role_policy", RoleName=name, PolicyName=policy)
         return Policy(f"inline {policy}", _document(got["PolicyDocument"]))
 
     boundary_arn = str((role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn") or "")
-    policies = await asyncio.gather(*(inline(str(p)) for p in inline_names),
-                                    *(managed(f, str(a["PolicyArn"])) for a in attached))
+    *policies, boundary = await asyncio.gather(*(inline(str(p)) for p in inline_names),
+                                               *(managed(f, str(a["PolicyArn"])) for a in attached),
+                                               managed(f, boundary_arn) if boundary_arn else _none())
     return RolePolicies(arn=role_arn, name=name, trust_document=_document(role.get("AssumeRolePolicyDocument") or {}),
-                        identity_documents=tuple(policies),
-                        boundary=await managed(f, boundary_arn) if boundary_arn else None)
+                        identity_documents=tuple(p for p in policies if p is not None), boundary=boundary)
+
+
+async def _none() -> None:
+    return None
 
 
 async def managed(f: Facts, arn: str) -> Policy:
