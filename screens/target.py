@@ -84,8 +84,11 @@ class TargetScreen(StepScreen):
         with Horizontal(id="pipeline-row"):
             yield Input(placeholder="pipeline name (→ accepts a suggestion)", id="pipeline-name", compact=True)
             yield Button("Check it", id="check-pipeline", compact=True)
+            yield Button("Adopt", id="adopt-pipeline", compact=True)
         yield Static("[dim]Check runs the doctor: every known mistake of a CodePipeline → CodeDeploy → ECS "
-                     "blue/green setup, with its fix.[/dim]", id="pipeline-note")
+                     "blue/green setup, with its fix. Adopt turns the pipeline into a bluegreen.yaml (tagging "
+                     "what the stack takes over, after you confirm) and opens its live monitor.[/dim]",
+                     id="pipeline-note")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -201,16 +204,31 @@ class TargetScreen(StepScreen):
         event.stop()
         from screens.doctor import DoctorScreen
 
+        chosen = self.chosen_pipeline()
+        if chosen is not None:
+            self.app.push_screen(DoctorScreen(chosen[0].session, chosen[1]))
+
+    @on(Button.Pressed, "#adopt-pipeline")
+    def adopt_pipeline(self, event: Button.Pressed) -> None:
+        event.stop()
+        from screens.adopt import AdoptScreen
+
+        chosen = self.chosen_pipeline()
+        if chosen is not None:
+            self.app.push_screen(AdoptScreen(chosen[0], chosen[1], self.context.base_dir))
+
+    def chosen_pipeline(self) -> tuple[Connection, str] | None:
+        """The connection and the pipeline typed, or None after saying what is missing."""
         name = self.query_one("#pipeline-name", Input).value.strip()
         connection = self.context.connection
         if not name:
             self.notify("type the name of a pipeline in this region first", severity="warning")
             self.query_one("#pipeline-name", Input).focus()
-            return
+            return None
         if connection is None:
             self.notify("the target is not ready yet (see the status line)", severity="warning")
-            return
-        self.app.push_screen(DoctorScreen(connection.session, name))
+            return None
+        return connection, name
 
     @on(StackList.Watch)
     def watch_stack(self, event: StackList.Watch) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 from typing import Any
 
@@ -17,27 +16,7 @@ import click
 
 from tui.cli import EXIT_FAILED, friendly_errors
 from tui.cli_stack import _say, json_option
-from tui.target import connection, target_options
-
-SANDBOX_REGION = "us-east-1"
-
-
-def command_region(sandbox: bool, region: str | None) -> str:
-    """The region of a command that has no config: --region, else the environment's, else
-    (for the sandbox) its default region."""
-    chosen = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if chosen:
-        return chosen
-    if sandbox:
-        return SANDBOX_REGION
-    import boto3
-
-    found = boto3.session.Session(profile_name=os.environ.get("AWS_PROFILE") or None).region_name
-    if not found:
-        from bluegreen.errors import BadInput
-
-        raise BadInput("no AWS region is set", "pass --region, or set AWS_REGION")
-    return str(found)
+from tui.target import connection, region_without_config, target_options
 
 
 @click.command()
@@ -50,7 +29,7 @@ def doctor(pipeline: str, sandbox: bool, profile: str | None, region: str | None
     from bluegreen.doctor.diagnose import examine
     from tui.doctor_text import report_lines
 
-    where = command_region(sandbox, region)
+    where = region or region_without_config(sandbox, profile)
     with connection(sandbox, profile, None, where, say=_say(as_json)) as made:
         report = asyncio.run(examine(made.session, pipeline))
     if as_json:

@@ -12,49 +12,12 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from tui.cli import EXIT_BAD_INPUT, friendly_errors
 from tui.cli_stack import _say
-from tui.target import target_options
-
-
-def _minimal(config: Any) -> dict[str, Any]:
-    """The config's data without what equals the defaults of a config of the same name and
-    region: what the file needs to say, no more (derived names stay derived)."""
-    from bluegreen.model.config import Config
-    from bluegreen.model.configfile import to_data
-
-    full, plain = to_data(config), to_data(Config(name=config.name, region=config.region))
-
-    def strip(have: Any, default: Any) -> Any:
-        if isinstance(have, dict) and isinstance(default, dict):
-            kept = {k: strip(v, default.get(k)) for k, v in have.items() if v != default.get(k)}
-            return {k: v for k, v in kept.items() if v != {}}
-        return have
-
-    data = strip(full, plain)
-    return {"apiVersion": full["apiVersion"], "kind": full["kind"], "name": full["name"],
-            "region": full["region"], **{k: v for k, v in data.items() if k not in ("apiVersion", "kind", "name",
-                                                                                  "region")}}
-
-
-def file_text(adopted: Any, pipeline: str, region: str) -> str:
-    import io
-
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    stream = io.StringIO()
-    yaml.dump(_minimal(adopted.config), stream)
-    head = [f"# imported by 'bluegreen import' from pipeline {pipeline} in {region}"]
-    if adopted.not_expressible:
-        head.append("# not expressible: the account has these, the config cannot say them")
-        head += [f"#   - {line}" for line in adopted.not_expressible]
-    return "\n".join(head) + "\n" + stream.getvalue()
+from tui.target import region_without_config, target_options
 
 
 @click.command(name="import")
@@ -73,6 +36,7 @@ def import_(pipeline: str, out_file: Path, stack_name: str | None, no_tag: bool,
     """Turn a blue/green pipeline on the account into a bluegreen config (and adopt its resources)."""
     from bluegreen.aws.target import connect
     from bluegreen.doctor.adopt import config_from_facts, tag_adopted
+    from bluegreen.doctor.adopt_file import adopted_file_text
     from bluegreen.doctor.facts import Facts, Unavailable
     from bluegreen.errors import BadInput, Failed
     from bluegreen.model.files import write_atomic
@@ -81,7 +45,7 @@ def import_(pipeline: str, out_file: Path, stack_name: str | None, no_tag: bool,
         click.echo(f"error: -o {out_file} already exists. Fix: pick another path, or pass --force to "
                    "overwrite it.", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    where = _checked_input(pipeline, stack_name, region or _profile_region(profile, sandbox))
+    where = _checked_input(pipeline, stack_name, region or region_without_config(sandbox, profile))
     with connect(sandbox, where, profile=profile, say=_say(False)) as made:
         facts = Facts(made.session, pipeline)
         try:
@@ -93,7 +57,7 @@ def import_(pipeline: str, out_file: Path, stack_name: str | None, no_tag: bool,
                                "or pass --region") from None
             raise Failed(f"pipeline {pipeline} cannot be imported: {exc.reason}",
                          f"run 'bluegreen doctor --pipeline {pipeline}' to see what is missing") from None
-        write_atomic(out_file, file_text(adopted, pipeline, where))
+        write_atomic(out_file, adopted_file_text(adopted, pipeline, where))
         for line in adopted.not_expressible:
             click.echo(f"not expressible: {line}", err=True)
         click.echo(f"wrote {out_file} (stack {adopted.config.name!r} in {where})")
@@ -125,18 +89,3 @@ def _checked_input(pipeline: str, stack_name: str | None, region: str) -> str:
         except rules.RuleError as exc:
             raise BadInput(f"{flag}: {exc.rule}", exc.fix) from None
     return region
-
-
-def _profile_region(profile: str | None, sandbox: bool) -> str:
-    """The region of the AWS profile (import has no config to take it from); the sandbox's
-    default region when it names none."""
-    import boto3
-
-    from bluegreen.errors import BadInput
-
-    found = boto3.session.Session(profile_name=profile).region_name
-    if found:
-        return str(found)
-    if sandbox:
-        return "us-east-1"
-    raise BadInput("--region: no region given and the AWS profile names none", "pass --region, e.g. --region us-east-1")

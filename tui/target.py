@@ -35,3 +35,21 @@ def connection(sandbox: bool, profile: str | None, region: str | None, config_re
                        "the stack lives in the config's region: drop --region or change 'region' in the config")
     with connect(sandbox, config_region, profile=profile, concurrency=concurrency, say=say) as made:
         yield made
+
+
+def region_without_config(sandbox: bool, profile: str | None) -> str:
+    """The region of a command with no config (doctor, import) when --region is not given:
+    AWS_REGION / AWS_DEFAULT_REGION, else the profile's, else (the sandbox) its default region."""
+    import os
+
+    chosen = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if chosen:
+        return chosen
+    import boto3
+
+    found = boto3.session.Session(profile_name=profile).region_name
+    if found:
+        return str(found)
+    if sandbox:
+        return "us-east-1"
+    raise BadInput("--region: no region given and the AWS profile names none", "pass --region, e.g. --region us-east-1")

@@ -65,12 +65,17 @@ async def config_from_facts(f: Facts, name: str | None = None) -> Adopted:
     owned: list[str] = []
     reader = _Reader(f, stack, notes)
 
-    data["pipeline"], data["source"], data["image"] = await reader.pipeline(declared, actions, rules)
-    data["codeDeploy"] = await reader.code_deploy(group)
+    # The sections read apart (role tags, listener rules, subnets, the deployment config...):
+    # at once, so import and the doctor's IAM rules wait for the slowest, not for the sum.
+    (pipeline, code_deploy, task, (load_balancer, network), hooks) = await asyncio.gather(
+        reader.pipeline(declared, actions, rules), reader.code_deploy(group), reader.task(taskdef),
+        reader.load_balancer(lb, listeners, groups), reader.hooks())
+    data["pipeline"], data["source"], data["image"] = pipeline
+    data["codeDeploy"] = {**code_deploy, "hooks": hooks}
     data["ecs"] = reader.ecs(service, await f.primary())
-    data["task"] = await reader.task(taskdef)
-    data["loadBalancer"], data["network"] = await reader.load_balancer(lb, listeners, groups)
-    data["codeDeploy"]["hooks"] = await reader.hooks()
+    data["task"] = task
+    data["loadBalancer"], data["network"] = load_balancer, network
+    notes.sort(key=str.lower)  # the sections noted in whatever order their reads ended
     notes.append(LOCAL_ONLY)
 
     config = Config.model_validate(data)

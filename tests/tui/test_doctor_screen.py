@@ -3,7 +3,9 @@ severity, each with why and fix; r checks again after the user fixed it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +70,42 @@ async def test_check_without_a_name_says_what_to_do(sandbox: Any) -> None:
         await pilot.pause()
         assert isinstance(app.screen, TargetScreen)
         assert app.screen.query_one("#pipeline-name", Input).has_focus
+
+
+async def test_adopt_a_pipeline_writes_its_config_tags_it_and_opens_the_monitor(
+        sandbox: Any, tmp_path: Path) -> None:
+    from support.engine import put_tiny_image, run_plan
+
+    from bluegreen.aws.session import AwsSession, Target
+    from bluegreen.model.configfile import load
+    from screens.adopt import AdoptScreen
+    from screens.monitor import MonitorScreen
+
+    seed = build_seed_stack(sandbox.client, app="tuiadopt", region="us-east-1")
+    app = BlueGreenApp(sandbox=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, TargetScreen) and app.context.identity is not None, 60)
+        app.screen.query_one("#pipeline-name", Input).value = seed.pipeline
+        app.screen.query_one("#adopt-pipeline", Button).press()
+        await until(pilot, lambda: isinstance(app.screen, AdoptScreen), 10, "the adopt screen")
+        adopt = app.screen
+        await until(pilot, lambda: adopt.adopted is not None, 60, "the pipeline read")
+        summary = str(adopt.query_one("#adopt-summary", Static).render())
+        assert "Stack tuiadopt-pipeline" in summary or "Stack tuiadopt" in summary, summary
+        assert "destroy would delete them" in summary and "targetgroup tuiadopt-tg1" in summary
+        path = tmp_path / "adopted.yaml"
+        adopt.query_one("#adopt-path", Input).value = str(path)
+        adopt.query_one("#adopt-go", Button).press()
+        await until(pilot, lambda: isinstance(app.screen, MonitorScreen), 60, "the monitor")
+        await pilot.press("escape")
+        await pilot.pause()
+
+    config = load(path)
+    assert path.read_text().startswith(f"# imported by 'bluegreen import' from pipeline {seed.pipeline}")
+    elbv2 = sandbox.client("elbv2")
+    tags = elbv2.describe_tags(ResourceArns=[seed.tgs["tuiadopt-tg1"]])["TagDescriptions"][0]["Tags"]
+    assert {"Key": "bluegreen:stack", "Value": config.name} in tags
+    session = AwsSession(Target(endpoint_url=sandbox.endpoint_url, region="us-east-1"))
+    await asyncio.to_thread(put_tiny_image, session, "tuiadopt", "latest")  # the seed pushed none yet
+    rows = await asyncio.to_thread(run_plan, session, config)  # its own event loop
+    assert {r.action for r in rows} == {"in_sync"}, [(r.node, r.action, r.reason) for r in rows if r.action != "in_sync"]
