@@ -360,16 +360,19 @@ class _Reader:
         if lb.get("Type", "application") != "application":
             self.note(f"loadBalancer: {lb['LoadBalancerName']} is a {lb['Type']} load balancer (the config has an "
                       "Application Load Balancer)")
+        # the listeners' rules, and the network section, read at once
+        network_read = asyncio.ensure_future(self.network(lb, groups))
+        kinds = [(kind, arns[0]) for kind, arns in (("production", prod), ("test", test)) if arns]
         for kind, arns in (("production", prod), ("test", test)):
             if not arns:
                 self.note(f"loadBalancer: no {kind} listener")
-                continue
-            listener = listeners.get(arns[0]) or {}
+        answers = await asyncio.gather(*(self.f.call("elbv2", "describe_rules", ListenerArn=arn) for _, arn in kinds))
+        for (kind, arn), answer in zip(kinds, answers, strict=True):
+            listener = listeners.get(arn) or {}
             out[f"{kind}Port"] = listener.get("Port")
             if listener.get("Protocol", "HTTP") != "HTTP":
                 self.note(f"loadBalancer: the {kind} listener :{listener.get('Port')} is {listener['Protocol']} "
                           "(certificates are not expressible)")
-            answer = await self.f.call("elbv2", "describe_rules", ListenerArn=arns[0])
             others = [r for r in answer.get("Rules") or [] if not r.get("IsDefault")]
             if others:
                 self.note(f"loadBalancer: the {kind} listener :{listener.get('Port')} has {len(others)} rule(s) "
@@ -395,23 +398,24 @@ class _Reader:
                 if odd:
                     self.note(f"loadBalancer: target group {group['TargetGroupName']} health check settings "
                               f"{', '.join(odd)} (the config says path and matcher only)")
-        network = await self.network(lb, groups)
-        return out, network
+        return out, await network_read
 
     async def network(self, lb: dict[str, Any], groups: list[dict[str, Any]]) -> dict[str, Any]:
         awsvpc = await self.f.awsvpc()
         vpc = str(groups[0]["VpcId"]) if groups else str(lb.get("VpcId", ""))
         out: dict[str, Any] = {"assignPublicIp": awsvpc.get("assignPublicIp", "DISABLED") == "ENABLED"}
-        vpcs = (await self.f.call("ec2", "describe_vpcs", VpcIds=[vpc])).get("Vpcs") or []
-        out["vpc"] = "default" if vpcs and vpcs[0].get("IsDefault") else vpc
         task_subnets = [str(s) for s in awsvpc.get("subnets") or []]
         lb_subnets = [str(z["SubnetId"]) for z in lb.get("AvailabilityZones") or []]
         if sorted(task_subnets) != sorted(lb_subnets):
             self.note(f"network: the load balancer's subnets ({', '.join(sorted(lb_subnets))}) differ from the "
                       f"tasks' ({', '.join(sorted(task_subnets))}); the config has one list (the tasks' kept)")
-        out["subnets"] = await self.subnets(vpc, task_subnets, lb.get("Scheme", "internet-facing"))
-        out["albSecurityGroups"] = await self.groups("alb", [str(g) for g in lb.get("SecurityGroups") or []])
-        out["taskSecurityGroups"] = await self.groups("task", [str(g) for g in awsvpc.get("securityGroups") or []])
+        answer, out["subnets"], out["albSecurityGroups"], out["taskSecurityGroups"] = await asyncio.gather(
+            self.f.call("ec2", "describe_vpcs", VpcIds=[vpc]),
+            self.subnets(vpc, task_subnets, lb.get("Scheme", "internet-facing")),
+            self.groups("alb", [str(g) for g in lb.get("SecurityGroups") or []]),
+            self.groups("task", [str(g) for g in awsvpc.get("securityGroups") or []]))
+        vpcs = answer.get("Vpcs") or []
+        out["vpc"] = "default" if vpcs and vpcs[0].get("IsDefault") else vpc
         return out
 
     async def subnets(self, vpc: str, ids: list[str], scheme: str) -> list[dict[str, Any]]:
@@ -432,8 +436,9 @@ class _Reader:
         """[] when the groups are the one the stack makes itself (<stack>-<role>, with its tag)."""
         if len(ids) != 1:
             return ids
-        answer = await self.f.call("ec2", "describe_security_groups", GroupIds=ids)
-        group = (answer.get("SecurityGroups") or [{}])[0]
+        from bluegreen.doctor.rules.network_facts import security_groups
+
+        group = (await security_groups(self.f)).get(ids[0]) or {}  # the doctor's one DescribeSecurityGroups
         tags = {t.get("Key"): t.get("Value") for t in group.get("Tags") or []}
         if group.get("GroupName") == f"{self.stack}-{role}" and tags.get(TAG_KEY) == self.stack:
             return []

@@ -1,6 +1,6 @@
 """The facts the rules read, each fetched once and shared.
 
-`Facts.call` runs one AWS call in a worker thread (boto3 blocks), at most `concurrency` at a
+`Facts.call` runs one AWS call in a worker thread (boto3 blocks), at most `concurrency` (16) at a
 time, and remembers its answer: two rules asking for the same describe call get one request.
 The spine of the setup (pipeline -> deploy action -> deployment group -> service -> task
 definition; listeners, target groups, load balancer; the source templates; the rules that
@@ -101,7 +101,7 @@ class Templates:
 
 
 class Facts:
-    def __init__(self, session: AwsSession, pipeline: str, concurrency: int = 10) -> None:
+    def __init__(self, session: AwsSession, pipeline: str, concurrency: int = 16) -> None:
         self.session = session
         self.pipeline_name = pipeline
         self.region = session.region

@@ -48,7 +48,7 @@ PURE_CALLS = {("events", "test_event_pattern"), ("sts", "get_caller_identity")}
 
 
 class PlannedFacts(Facts):
-    def __init__(self, session: AwsSession, config: Config, concurrency: int = 10) -> None:
+    def __init__(self, session: AwsSession, config: Config, concurrency: int = 16) -> None:
         super().__init__(session, config.pipeline.name, concurrency)
         self.config = config
         self.created_roles = {name for name, created in (
