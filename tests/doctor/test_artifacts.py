@@ -7,22 +7,16 @@ import json
 import os
 from typing import Any
 
-from support.doctor import diagnosed, doctor_session, found
+from support.doctor import found
+from support.doctor import report_of as _report
+from support.doctor import seeded as _seed
 from support.doctor_s3_source import template_zip, use_s3_source
-from support.seed_stack import APPSPEC, SeedStack, build_seed_stack
+from support.seed_stack import APPSPEC, SeedStack
 
 from bluegreen.doctor.finding import Report
 from bluegreen.doctor.rules import RULES
 
 MINE = {r.id for r in RULES if r.area in ("sources", "artifacts")}
-
-
-def _seed(sandbox: Any, app: str) -> SeedStack:
-    return build_seed_stack(sandbox.client, app=app, region="us-east-1")
-
-
-def _report(sandbox: Any, seed: SeedStack) -> Report:
-    return diagnosed(doctor_session(sandbox, "us-east-1"), seed.pipeline)
 
 
 def _text(report: Report) -> str:

@@ -5,24 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.doctor import diagnosed, doctor_session, found
+from support.doctor import only as _only
+from support.doctor import report_of as _report
+from support.doctor import seeded as _stack
 from support.doctor_variants import area_findings, swap_service
-from support.seed_stack import SeedStack, build_seed_stack
-
-from bluegreen.doctor.finding import Finding, Report
-
-
-def _stack(sandbox: Any, app: str) -> SeedStack:
-    return build_seed_stack(sandbox.client, app=app, region=sandbox.region)
-
-
-def _report(sandbox: Any, stack: SeedStack) -> Report:
-    return diagnosed(doctor_session(sandbox, stack.region), stack.pipeline)
-
-
-def _only(report: Report, rule: str) -> Finding:
-    assert found(report) == [rule], [(f.rule, f.finding) for f in report.findings] + list(report.not_checked)
-    return report.findings[0]
+from support.seed_stack import SeedStack
 
 
 def test_the_intact_seed_stack_has_no_ecs_finding(sandbox: Any) -> None:

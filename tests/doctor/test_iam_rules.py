@@ -10,32 +10,21 @@ import json
 import shlex
 from typing import Any
 
-from support.doctor import diagnosed, doctor_session, found
+from support.doctor import doctor_session, found
+from support.doctor import only as _only
+from support.doctor import report_of as _report
+from support.doctor import seeded as _stack
 from support.doctor_variants import area_findings
-from support.seed_stack import APPSPEC, EXECUTION_POLICY, SeedStack, allow, build_seed_stack, trust
+from support.seed_stack import APPSPEC, EXECUTION_POLICY, SeedStack, allow, trust
 
 from bluegreen.aws.iam.needs import codedeploy_needs, pipeline_needs
 from bluegreen.doctor.adopt import config_from_facts
 from bluegreen.doctor.facts import Facts
-from bluegreen.doctor.finding import Finding, Report
 from bluegreen.doctor.rules.iam_needs import names_config, setup_arns
 
 CODEDEPLOY_POLICY = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECS"
 CODEDEPLOY_LIMITED = "arn:aws:iam::aws:policy/AWSCodeDeployRoleForECSLimited"
 ECS_LINKED_ROLE = "AWSServiceRoleForECS"
-
-
-def _stack(sandbox: Any, app: str, complete: bool = True) -> SeedStack:
-    return build_seed_stack(sandbox.client, app=app, region=sandbox.region, complete=complete)
-
-
-def _report(sandbox: Any, stack: SeedStack) -> Report:
-    return diagnosed(doctor_session(sandbox, stack.region), stack.pipeline)
-
-
-def _only(report: Report, rule: str) -> Finding:
-    assert found(report) == [rule], [(f.rule, f.finding) for f in report.findings] + list(report.not_checked)
-    return report.findings[0]
 
 
 def _exec_name(stack: SeedStack) -> str:

@@ -6,22 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support.doctor import diagnosed, doctor_session, found
+from support.doctor import found
+from support.doctor import report_of as _report
+from support.doctor import seeded as _seed
 from support.doctor_s3_source import template_zip, use_s3_source
-from support.seed_stack import SeedStack, build_seed_stack, ecr_pattern
+from support.seed_stack import SeedStack, ecr_pattern
 
 from bluegreen.doctor.finding import Report
 from bluegreen.doctor.rules import RULES
 
 MINE = {r.id for r in RULES if r.area in ("sources", "artifacts")}
-
-
-def _seed(sandbox: Any, app: str) -> SeedStack:
-    return build_seed_stack(sandbox.client, app=app, region="us-east-1")
-
-
-def _report(sandbox: Any, seed: SeedStack) -> Report:
-    return diagnosed(doctor_session(sandbox, "us-east-1"), seed.pipeline)
 
 
 def _text(report: Report) -> str:
