@@ -27,6 +27,17 @@ def shown(screen: Any) -> str:
     return "\n".join(str(s.render()) for s in screen.query("FindingsView Static"))
 
 
+async def press_for(pilot: Any, pipeline: str, button: str, screen_class: type) -> Any:
+    """On the home screen, once connected: type the pipeline's name, press the button, and
+    return the screen it opens."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, TargetScreen) and app.context.identity is not None, 60)
+    app.screen.query_one("#pipeline-name", Input).value = pipeline
+    app.screen.query_one(button, Button).press()
+    await until(pilot, lambda: isinstance(app.screen, screen_class), 10, screen_class.__name__)
+    return app.screen
+
+
 async def test_check_a_pipeline_see_the_finding_fix_it_and_check_again(sandbox: Any) -> None:
     seed = build_seed_stack(sandbox.client, app="tuidoc", region="us-east-1")
     events = sandbox.client("events")
@@ -35,11 +46,7 @@ async def test_check_a_pipeline_see_the_finding_fix_it_and_check_again(sandbox: 
 
     app = BlueGreenApp(sandbox=True)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, TargetScreen) and app.context.identity is not None, 60)
-        app.screen.query_one("#pipeline-name", Input).value = seed.pipeline
-        app.screen.query_one("#check-pipeline", Button).press()
-        await until(pilot, lambda: isinstance(app.screen, DoctorScreen), 10, "the doctor screen")
-        doctor = app.screen
+        doctor = await press_for(pilot, seed.pipeline, "#check-pipeline", DoctorScreen)
         await until(pilot, lambda: doctor.report is not None, 60, "the report")
         summary = str(doctor.query_one("#doctor-summary", Static).render())
         assert "1 error, 0 warnings" in summary, summary
@@ -84,11 +91,7 @@ async def test_adopt_a_pipeline_writes_its_config_tags_it_and_opens_the_monitor(
     seed = build_seed_stack(sandbox.client, app="tuiadopt", region="us-east-1")
     app = BlueGreenApp(sandbox=True)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, TargetScreen) and app.context.identity is not None, 60)
-        app.screen.query_one("#pipeline-name", Input).value = seed.pipeline
-        app.screen.query_one("#adopt-pipeline", Button).press()
-        await until(pilot, lambda: isinstance(app.screen, AdoptScreen), 10, "the adopt screen")
-        adopt = app.screen
+        adopt = await press_for(pilot, seed.pipeline, "#adopt-pipeline", AdoptScreen)
         await until(pilot, lambda: adopt.adopted is not None, 60, "the pipeline read")
         summary = str(adopt.query_one("#adopt-summary", Static).render())
         assert "Stack tuiadopt-pipeline" in summary or "Stack tuiadopt" in summary, summary
