@@ -128,6 +128,24 @@ def test_delete_removes_the_stacks_own_and_then_finds_nothing(ctx: Context) -> N
     assert thing.calls == ["find", "tags", "delete", "find"]
 
 
+class VanishingThing(Thing):
+    """Its delete takes two calls, and the resource is gone before the second (another run
+    got there first, or a killed run's last call was still in flight)."""
+
+    def delete_resource(self, ctx: Context, found: dict[str, Any]) -> None:
+        from botocore.exceptions import ClientError
+
+        self.calls.append("delete")
+        self.store.pop(ctx.stack)
+        raise ClientError({"Error": {"Code": "NoSuchEntity", "Message": "Role demo not found"}}, "DeleteRole")
+
+
+def test_a_resource_gone_halfway_through_its_delete_is_deleted(ctx: Context) -> None:
+    store = {STACK: {"size": 2, "tags": {TAG_KEY: STACK}}}
+    thing = VanishingThing(store)
+    assert thing.delete(ctx) is True and store == {}
+
+
 def test_every_node_has_its_own_title_and_only_the_checks_are_check_only(ctx: Context) -> None:
     nodes = build_nodes(ctx.config)
     titles = {node.id: node.title(ctx.config) for node in nodes}
