@@ -238,6 +238,15 @@ class TargetScreen(StepScreen):
             self.notify(f"opening the monitor of {event.stack.stack}…")
             self.open_monitor(connection, event.stack.pipeline)
 
+    @on(StackList.Check)
+    def check_stack(self, event: StackList.Check) -> None:
+        event.stop()
+        from screens.doctor import DoctorScreen
+
+        connection = self.context.connection
+        if connection is not None:
+            self.app.push_screen(DoctorScreen(connection.session, event.stack.pipeline))
+
     @work(thread=True, exclusive=True, group="monitor")
     def open_monitor(self, connection: Connection, pipeline: str) -> None:
         from bluegreen.aws.discovery import describe_problem

@@ -1,5 +1,5 @@
 """The stacks already in the account (pipelines tagged bluegreen:stack in the region): one row
-each with its newest execution; Enter (or a click) asks to watch it. Hidden while empty, so a
+each with its newest execution; Enter (or a click) asks to watch it, c to check it. Hidden while empty, so a
 new account's first screen stays about setting up."""
 
 from __future__ import annotations
@@ -26,10 +26,18 @@ class StackList(Vertical):
     StackList DataTable { height: auto; max-height: 8; }
     StackList #stacks-note { color: $text-muted; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("w", "watch", "Watch stack", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("w", "watch", "Watch stack", show=False),
+                                              Binding("c", "check", "Check stack", show=False)]
 
     class Watch(Message):
         """Open the monitor on this stack."""
+
+        def __init__(self, stack: StackSummary) -> None:
+            super().__init__()
+            self.stack = stack
+
+    class Check(Message):
+        """Run the doctor on this stack's pipeline."""
 
         def __init__(self, stack: StackSummary) -> None:
             super().__init__()
@@ -44,7 +52,8 @@ class StackList(Vertical):
         table: DataTable[str] = DataTable(id="stacks", cursor_type="row", zebra_stripes=False)
         table.add_columns("stack", "pipeline", "last execution", "started")
         yield table
-        yield Static("Enter on a stack opens its monitor; Next sets up a new one.", id="stacks-note")
+        yield Static("Enter on a stack opens its monitor, c checks it (the doctor); Next sets up a new one.",
+                     id="stacks-note")
 
     def show(self, stacks: tuple[StackSummary, ...]) -> None:
         table = self.query_one(DataTable)
@@ -65,9 +74,18 @@ class StackList(Vertical):
             self.post_message(self.Watch(stack))
 
     def action_watch(self) -> None:
+        stack = self.highlighted()
+        if stack is not None:
+            self.post_message(self.Watch(stack))
+
+    def action_check(self) -> None:
+        stack = self.highlighted()
+        if stack is not None:
+            self.post_message(self.Check(stack))
+
+    def highlighted(self) -> StackSummary | None:
         table = self.query_one(DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-            stack = self.stacks.get(str(key.value))
-            if stack is not None:
-                self.post_message(self.Watch(stack))
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        return self.stacks.get(str(key.value))

@@ -112,7 +112,7 @@ def test_a_connection_that_arrives_after_the_wizard_closed_is_closed_too() -> No
 
 async def test_the_stacks_already_in_the_account_are_listed_and_open_in_the_monitor(sandbox: Any) -> None:
     """Once connected, the first screen lists the account's stacks (pipelines tagged
-    bluegreen:stack) and Enter on one opens its monitor; escape comes back."""
+    bluegreen:stack) and Enter on one opens its monitor; escape comes back; c checks it."""
     from support.engine import put_tiny_image, run_apply, session_for, stack_config
     from support.pilot import make_app
     from textual.widgets import DataTable
@@ -142,3 +142,13 @@ async def test_the_stacks_already_in_the_account_are_listed_and_open_in_the_moni
         assert (monitor.snapshot.target.stack, monitor.snapshot.target.cluster) == ("listed", "listed")
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen, 10, "back on the Target screen")
+
+        # c on the same row runs the doctor on its pipeline: a stack apply made is sound
+        from screens.doctor import DoctorScreen
+
+        table.focus()
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, DoctorScreen), 10, "the doctor screen")
+        doctor = app.screen
+        await until(pilot, lambda: doctor.report is not None, 60, "the report")
+        assert doctor.pipeline == "listed" and doctor.report.clean, doctor.report
