@@ -30,6 +30,13 @@ the rule and a fix appear under the field. Nothing is created in AWS before the
 needs (tagged with the stack, as Apply makes it). The exported file reproduces the stack
 headlessly:
 `bluegreen apply -f bluegreen.yaml`.
+
+On the first screen, once connected: the account's bluegreen stacks are listed (**enter**
+watches one, **c** checks it), and the name of any existing pipeline can be typed to
+**Check it** (the doctor: every known mistake of a blue/green setup, with its fix; on the
+doctor's screen **↑/↓** move between findings, **c** copies the fix, **r** checks again) or to
+**Adopt** it (import it as a `bluegreen.yaml`, tag what the stack takes over, then watch it).
+Both are `bluegreen doctor --pipeline NAME` and `bluegreen import --pipeline NAME -o F`.
 """
 
 
