@@ -212,6 +212,10 @@ class Poller:
                 # a lifecycle event moved: green's targets and the service's counts change with
                 # it, and showing them a period late beside the new event misleads
                 self.pacer.soon((Part.TARGETS, Part.SERVICE), 0.0, urgent=False)
+                if Part.LISTENERS not in due:
+                    # and the traffic moves with it (AllowTraffic ends at 100%): read in this
+                    # poll, so a snapshot never shows the termination wait beside 75/25
+                    await self._read(Part.LISTENERS, gate)
             if was_active and not self._deployment_active():
                 # the deployment ended: its pipeline action ends next, and the execution with it
                 self.pacer.soon((Part.EXECUTIONS, Part.STAGES), DEPLOYMENT_ENDED_S)
