@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from bluegreen.doctor.facts import Facts, Unavailable
-from bluegreen.policy.evaluate import Decision, Policy, UnsupportedPolicy, evaluate
+from bluegreen.policy.evaluate import Decision, Policy, UnsupportedPolicy, evaluate, undecided_keys
 from bluegreen.policy.managed import managed_policy
 
 _AWS_MANAGED = ":iam::aws:policy/"
@@ -141,38 +141,17 @@ def _decide(policies: Sequence[Policy], action: str, resource: str, context: Map
 
 def _decidable(role: RolePolicies, policies: Sequence[Policy], decision: Decision, context: Mapping[str, Any],
                principal: Mapping[str, str] | None = None) -> None:
-    """Raise Unavailable when a denial could be wrong for want of a condition key: the deciding
-    Deny names a key not in `context`, or an Allow names one and would match without its condition."""
-    if decision.allowed:
-        return
-    suspects: list[Mapping[str, Any]] = []
-    if decision.reason == "explicit deny":
-        if decision.statement is not None:
-            suspects.append(decision.statement)
-    else:
-        for policy in policies:
-            for statement in _statements(policy.document):
-                if statement.get("Effect") != "Allow" or not _unknown_keys(statement, context):
-                    continue
-                bare = {k: v for k, v in statement.items() if k != "Condition"}
-                if _decide([Policy(policy.name, {"Statement": [bare]})], decision.action, decision.resource,
-                           {}, principal).allowed:
-                    suspects.append(statement)
-    keys = sorted({k for s in suspects for k in _unknown_keys(s, context)})
+    """Raise Unavailable when a denial could be wrong for want of a condition key
+    (`bluegreen.policy.evaluate.undecided_keys`)."""
+    try:
+        keys = undecided_keys(policies, decision, context, principal)
+    except UnsupportedPolicy as exc:
+        names = ", ".join(p.name for p in policies)
+        raise Unavailable(f"{decision.action} on {decision.resource}: a policy the doctor cannot evaluate offline "
+                          f"({names}): {exc}") from None
     if keys:
         raise Unavailable(f"whether role {role.name} allows {decision.action} on {decision.resource} depends on "
                           f"condition keys the doctor cannot know ({', '.join(keys)})")
-
-
-def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, Mapping) else list(statements)
-
-
-def _unknown_keys(statement: Mapping[str, Any], context: Mapping[str, Any]) -> list[str]:
-    known = {k.lower() for k in context}
-    block = statement.get("Condition") or {}
-    return [key for keys in block.values() if isinstance(keys, Mapping) for key in keys if key.lower() not in known]
 
 
 def _document(value: Any) -> dict[str, Any]:

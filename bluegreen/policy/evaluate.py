@@ -89,7 +89,7 @@ def evaluate(
     allow: tuple[Document, str] | None = None
     for policy in policies:
         named = policy if isinstance(policy, Policy) else Policy("policy", policy)
-        for statement in _statements(named.document):
+        for statement in statements(named.document):
             if not _applies(statement, action, resource, ctx, principal):
                 continue
             effect = statement.get("Effect")
@@ -103,9 +103,40 @@ def evaluate(
     return Decision(False, "implicit deny", None, "", action, resource, ctx)
 
 
-def _statements(document: Document) -> list[Document]:
-    statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, Mapping) else list(statements)
+def statements(document: Document) -> list[Document]:
+    """A document's statements: `Statement` may be one statement or a list of them."""
+    found = document.get("Statement", [])
+    return [found] if isinstance(found, Mapping) else list(found)
+
+
+def undecided_keys(policies: Sequence[Policy], decision: Decision, context: Context,
+                   principal: Mapping[str, str] | None = None) -> list[str]:
+    """The condition keys, absent from `context`, that a denial may hang on (sorted; [] when
+    the denial stands whatever they are): the deciding Deny names one, or an Allow names one and
+    would match without its conditions. The caller chooses what an undecided denial means (the
+    sandbox lets the request through with a warning, the doctor says "not checked")."""
+    if decision.allowed:
+        return []
+    suspects: list[Document] = []
+    if decision.reason == "explicit deny":
+        if decision.statement is not None:
+            suspects.append(decision.statement)
+    else:
+        for policy in policies:
+            for statement in statements(policy.document):
+                if statement.get("Effect") != "Allow" or not _unknown_keys(statement, context):
+                    continue
+                bare = {k: v for k, v in statement.items() if k != "Condition"}
+                if evaluate([Policy(policy.name, {"Statement": [bare]})], decision.action, decision.resource,
+                            principal=principal).allowed:
+                    suspects.append(statement)
+    return sorted({key for statement in suspects for key in _unknown_keys(statement, context)})
+
+
+def _unknown_keys(statement: Document, context: Context) -> list[str]:
+    known = {k.lower() for k in context}
+    block = statement.get("Condition") or {}
+    return [key for keys in block.values() if isinstance(keys, Mapping) for key in keys if key.lower() not in known]
 
 
 def _list(value: Any) -> list[Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from bluegreen.doctor.rules.iam_needs import (
     task_role,
 )
 from bluegreen.doctor.rules.iam_shortfall import shortfall
+from bluegreen.policy.evaluate import statements
 
 EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 ECS_LINKED_ROLE = "AWSServiceRoleForECS"
@@ -124,7 +126,7 @@ async def role_trust(f: Facts) -> list[Finding]:
             + (f" (its trust policy denies it: statement of {decision.policy})"
                if decision.reason == "explicit deny" else ""),
             f"aws iam update-assume-role-policy --role-name {name} --policy-document "
-            + shlex.quote(json.dumps(_trust_policy(_statements(role.trust_document), use.principal),
+            + shlex.quote(json.dumps(_trust_policy(statements(role.trust_document), use.principal),
                                      separators=(",", ":")))))
 
     await asyncio.gather(*(one(u) for u in uses))
@@ -133,15 +135,10 @@ async def role_trust(f: Facts) -> list[Finding]:
     return sorted(findings, key=lambda x: x.finding)
 
 
-def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
-    statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, dict) else list(statements)
-
-
-def _trust_policy(statements: list[dict[str, Any]], principal: str) -> dict[str, Any]:
+def _trust_policy(kept: Sequence[Mapping[str, Any]], principal: str) -> dict[str, Any]:
     """The role's trust statements plus one letting `principal` assume it (an update replaces
     the whole trust policy: the others are kept)."""
-    return {"Version": "2012-10-17", "Statement": [*statements, {
+    return {"Version": "2012-10-17", "Statement": [*kept, {
         "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sts:AssumeRole"}]}
 
 

@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bluegreen.policy.evaluate import Decision, Policy, UnsupportedPolicy, evaluate
+from bluegreen.policy.evaluate import Decision, Policy, UnsupportedPolicy, evaluate, undecided_keys
 
 from ..wire import AwsError
 from . import messages
@@ -104,26 +104,7 @@ class RoleChecker:
 
 def _undecidable(policies: Sequence[Policy], decision: Decision, context: Mapping[str, Any],
                  principal: Mapping[str, str] | None = None) -> bool:
-    """Could the denial be wrong for want of a context key? The deciding Deny names an unknown
-    key, or an Allow statement names one and would match without its condition."""
-    if decision.reason == "explicit deny":
-        return bool(decision.statement and _unknown_keys(decision.statement, context))
-    for policy in policies:
-        for statement in _statements(policy.document):
-            if statement.get("Effect") != "Allow" or not _unknown_keys(statement, context):
-                continue
-            bare = {k: v for k, v in statement.items() if k != "Condition"}
-            if evaluate([{"Statement": [bare]}], decision.action, decision.resource, principal=principal).allowed:
-                return True
-    return False
+    """Could the denial be wrong for want of a context key? (`undecided_keys`)"""
+    return bool(undecided_keys(policies, decision, context, principal))
 
 
-def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, Mapping) else list(statements)
-
-
-def _unknown_keys(statement: Mapping[str, Any], context: Mapping[str, Any]) -> list[str]:
-    known = {k.lower() for k in context}
-    block = statement.get("Condition") or {}
-    return [key for keys in block.values() if isinstance(keys, Mapping) for key in keys if key.lower() not in known]
