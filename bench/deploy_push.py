@@ -19,22 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from report import machine, write_section
 from sample_stack import sample_stack
+from support.waiting import until
 
 GOAL_S = 20.0
 SAME_ANSWERS = 20  # consecutive answers of the new version: production is on it
-
-
-def _until(check, limit_s: float = 300.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + limit_s
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise SystemExit(f"not within {limit_s:g} s")
-        time.sleep(0.05)
 
 
 def main() -> None:
@@ -58,7 +49,7 @@ def main() -> None:
             runs = cp.list_pipeline_executions(pipelineName="my-app")["pipelineExecutionSummaries"]
             return bool(runs) and all(r["status"] != "InProgress" for r in runs)
 
-        _until(settled)
+        until(settled, "the stack settled (no deployment running)", 300, 0.05)
         original = config.read_text()
         for version in range(2, 2 + args.rounds):
             config.write_text(original.replace("  context: site\n",
@@ -72,10 +63,10 @@ def main() -> None:
                 return all(probe(url, sandbox=True).answered_by.endswith(f"v{version}")
                            for _ in range(SAME_ANSWERS))
 
-            _until(on_new)
+            until(on_new, "production answering from the new version", 300, 0.05)
             arrived = time.monotonic()
             rows.append((f"v{version}", uploaded - started, arrived - started))
-            _until(settled)  # the termination wait ends before the next round
+            until(settled, "the termination wait ended", 300, 0.05)  # before the next round
 
     total = statistics.median(r[2] for r in rows)
     lines = [f"{machine()}", "", "push of the sample site, AllAtOnce, sandbox at --time-scale 60 (real containers):",
