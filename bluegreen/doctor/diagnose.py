@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bluegreen.aws.session import AwsSession
 from bluegreen.doctor.facts import Facts, NoSuchPipeline, Planned, Unavailable
@@ -30,12 +31,12 @@ async def diagnose(session: AwsSession, pipeline: str, rules: Sequence[Rule] | N
     facts = facts or Facts(session, pipeline)
     started = time.monotonic()
     outcomes = await asyncio.gather(*(_run(rule, facts) for rule in chosen))
-    findings = [f for found, _ in outcomes for f in found]
+    findings = [f for outcome in outcomes for f in outcome.findings]
     rank = {severity: i for i, severity in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: (rank[f.severity], f.rule))
-    skipped = tuple(rule.id for rule, (_, n) in zip(chosen, outcomes, strict=True) if n is _SKIPPED)
+    skipped = tuple(rule.id for rule, outcome in zip(chosen, outcomes, strict=True) if outcome.skipped)
     return Report(pipeline=pipeline, region=session.region, findings=tuple(findings),
-                  not_checked=tuple(n for _, n in outcomes if n is not None and n is not _SKIPPED),
+                  not_checked=tuple(o.not_checked for o in outcomes if o.not_checked is not None),
                   skipped=skipped, rules_run=len(chosen) - len(skipped),
                   seconds=time.monotonic() - started, calls=facts.calls, notes=NOTES)
 
@@ -53,9 +54,6 @@ async def examine(session: AwsSession, pipeline: str) -> Report:
     return await diagnose(session, pipeline, facts=facts)
 
 
-_SKIPPED = NotChecked("", "about what apply creates")
-
-
 async def check_config(session: AwsSession, config: Config) -> tuple[Report, bool]:
     """`validate --online`: the doctor on the stack's pipeline when it exists (True), else on
     what the config relies on in the account before apply creates the rest (False)."""
@@ -69,10 +67,20 @@ async def check_config(session: AwsSession, config: Config) -> tuple[Report, boo
     return await diagnose(session, config.pipeline.name, facts=facts), True
 
 
-async def _run(rule: Rule, facts: Facts) -> tuple[list[Finding], NotChecked | None]:
+@dataclass(frozen=True)
+class _Outcome:
+    """What one rule gave: findings, or why it could not check, or that it was skipped (it is
+    only about what apply will create)."""
+
+    findings: tuple[Finding, ...] = ()
+    not_checked: NotChecked | None = None
+    skipped: bool = False
+
+
+async def _run(rule: Rule, facts: Facts) -> _Outcome:
     try:
-        return list(await rule.check(facts)), None
+        return _Outcome(findings=tuple(await rule.check(facts)))
     except Planned:
-        return [], _SKIPPED
+        return _Outcome(skipped=True)
     except Unavailable as exc:
-        return [], NotChecked(rule.id, exc.reason)
+        return _Outcome(not_checked=NotChecked(rule.id, exc.reason))
