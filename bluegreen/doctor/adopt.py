@@ -24,7 +24,7 @@ from typing import Any
 from bluegreen.aws.session import AwsSession
 from bluegreen.doctor.facts import Action, EventRule, Facts
 from bluegreen.errors import BadInput, aws_error_code
-from bluegreen.model.config import TAG_KEY, Config, derived_names
+from bluegreen.model.config import TAG_KEY, Config, derived_names, tag_value
 from bluegreen.model.rules import PREDEFINED_DEPLOYMENT_CONFIGS, RuleError, check_stack
 
 # What AWS answers for a target group's health check when nothing was said (CreateTargetGroup).
@@ -99,8 +99,7 @@ async def _tag_of(f: Facts, service: str, arn: str) -> str | None:
     """The bluegreen:stack tag of a resource (None when it has none or cannot be read)."""
     try:
         if service == "codepipeline":
-            tags = (await f.call("codepipeline", "list_tags_for_resource", resourceArn=arn)).get("tags") or []
-            return next((str(t["value"]) for t in tags if t.get("key") == TAG_KEY), None)
+            return tag_value((await f.call("codepipeline", "list_tags_for_resource", resourceArn=arn)).get("tags"))
     except Exception:
         return None
     return None
@@ -127,7 +126,7 @@ class _Reader:
             tags = (await self.f.call("iam", "list_role_tags", RoleName=name)).get("Tags") or []
         except Exception:
             tags = []
-        ours = any(t.get("Key") == TAG_KEY and t.get("Value") == self.stack for t in tags)
+        ours = tag_value(tags) == self.stack
         if ours and path == "/":
             return {name_field: name}
         return {arn_field: arn}
@@ -439,8 +438,7 @@ class _Reader:
         from bluegreen.doctor.rules.network_facts import security_groups
 
         group = (await security_groups(self.f)).get(ids[0]) or {}  # the doctor's one DescribeSecurityGroups
-        tags = {t.get("Key"): t.get("Value") for t in group.get("Tags") or []}
-        if group.get("GroupName") == f"{self.stack}-{role}" and tags.get(TAG_KEY) == self.stack:
+        if group.get("GroupName") == f"{self.stack}-{role}" and tag_value(group.get("Tags")) == self.stack:
             return []
         return ids
 
@@ -473,31 +471,24 @@ def tag_adopted(session: AwsSession, adopted: Adopted) -> list[str]:
 
 
 def _current_tag(session: AwsSession, service: str, arn: str) -> str | None:
-    def find(tags: Any) -> str | None:
-        for tag in tags or []:
-            key = tag.get("Key", tag.get("key"))
-            if key == TAG_KEY:
-                return str(tag.get("Value", tag.get("value")))
-        return None
-
     if service == "s3":
         try:
-            return find(session.client("s3").get_bucket_tagging(Bucket=arn.split(":::")[1])["TagSet"])
+            return tag_value(session.client("s3").get_bucket_tagging(Bucket=arn.split(":::")[1])["TagSet"])
         except Exception as exc:
             if aws_error_code(exc) == "NoSuchTagSet":
                 return None
             raise
     if service == "elasticloadbalancing":
         answer = session.client("elbv2").describe_tags(ResourceArns=[arn])["TagDescriptions"]
-        return find(answer[0]["Tags"] if answer else [])
+        return tag_value(answer[0]["Tags"] if answer else [])
     if service == "ecs":
-        return find(session.client("ecs").list_tags_for_resource(resourceArn=arn).get("tags"))
+        return tag_value(session.client("ecs").list_tags_for_resource(resourceArn=arn).get("tags"))
     if service == "codedeploy":
-        return find(session.client("codedeploy").list_tags_for_resource(ResourceArn=arn).get("Tags"))
+        return tag_value(session.client("codedeploy").list_tags_for_resource(ResourceArn=arn).get("Tags"))
     if service == "codepipeline":
-        return find(session.client("codepipeline").list_tags_for_resource(resourceArn=arn).get("tags"))
+        return tag_value(session.client("codepipeline").list_tags_for_resource(resourceArn=arn).get("tags"))
     if service == "events":
-        return find(session.client("events").list_tags_for_resource(ResourceARN=arn).get("Tags"))
+        return tag_value(session.client("events").list_tags_for_resource(ResourceARN=arn).get("Tags"))
     raise ValueError(f"no tagging call known for {arn}")
 
 

@@ -30,6 +30,19 @@ KIND = "BlueGreenStack"
 TAG_KEY = "bluegreen:stack"
 
 
+def tag_value(tags: Any) -> str | None:
+    """The bluegreen:stack tag, whatever shape the service gives tags in ({key: value}, or a
+    list of Key/Value or key/value pairs); None when it is not there."""
+    if isinstance(tags, dict):
+        value = tags.get(TAG_KEY)
+        return str(value) if value is not None else None
+    for tag in tags or []:
+        key = tag.get("Key", tag.get("key"))
+        if key == TAG_KEY:
+            return str(tag.get("Value", tag.get("value")))
+    return None
+
+
 class Model(BaseModel):
     """Shared settings: camelCase keys in files, unknown keys refused, checks on assignment."""
 

@@ -17,7 +17,7 @@ from typing import Any
 from bluegreen.aws.errors import Meaning, meaning
 from bluegreen.aws.session import AwsSession
 from bluegreen.errors import BadInput, Failed, aws_error_code
-from bluegreen.model.config import TAG_KEY, Config
+from bluegreen.model.config import TAG_KEY, Config, tag_value
 from bluegreen.watch.fetch_pipeline import DEPLOY_PROVIDERS
 from bluegreen.watch.snapshot import WatchTarget
 
@@ -84,8 +84,7 @@ def find_target(session: AwsSession, pipeline: str) -> WatchTarget:
 def _stack_tag(codepipeline: Any, arn: str) -> str:
     if not arn:
         return ""
-    tags = codepipeline.list_tags_for_resource(resourceArn=arn).get("tags") or []
-    return next((str(t.get("value") or "") for t in tags if t.get("key") == TAG_KEY), "")
+    return tag_value(codepipeline.list_tags_for_resource(resourceArn=arn).get("tags")) or ""
 
 
 def _balancer_name(listener_arn: str) -> str:
@@ -151,8 +150,7 @@ def _tagged_pipelines(session: AwsSession) -> dict[str, str]:
                 TagFilters=[{"Key": TAG_KEY}], ResourceTypeFilters=["codepipeline"]):
             for mapping in page.get("ResourceTagMappingList") or []:
                 arn = str(mapping.get("ResourceARN") or "")
-                value = next((str(t.get("Value") or "") for t in mapping.get("Tags") or [] if t.get("Key") == TAG_KEY),
-                             "")
+                value = tag_value(mapping.get("Tags")) or ""
                 parts = arn.split(":")
                 if len(parts) == 6 and value:  # a pipeline's ARN has no resource type (webhooks do)
                     found[parts[5]] = value

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from support.engine import put_tiny_image, run_apply, run_destroy, run_plan, session_for, stack_config
 
-from bluegreen.engine.nodes.base import tag_value
+from bluegreen.model.config import tag_value
 
 
 def bucket_state(session, name: str) -> tuple[str | None, bool]:  # type: ignore[no-untyped-def]

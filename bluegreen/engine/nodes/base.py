@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from bluegreen.aws.errors import is_not_found
-from bluegreen.model.config import TAG_KEY
+from bluegreen.model.config import tag_value
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
@@ -102,18 +102,6 @@ def missing_as_none(call: Callable[[], T]) -> T | None:
         if is_not_found(exc):
             return None
         raise
-
-
-def tag_value(tags: Any) -> str | None:
-    """The bluegreen:stack tag, whatever shape the service gives tags in."""
-    if isinstance(tags, dict):
-        value = tags.get(TAG_KEY)
-        return str(value) if value is not None else None
-    for tag in tags or []:
-        key = tag.get("Key", tag.get("key"))
-        if key == TAG_KEY:
-            return str(tag.get("Value", tag.get("value")))
-    return None
 
 
 def ownership(node: Node, ctx: Context, tags: Any, detail: str) -> State | None:

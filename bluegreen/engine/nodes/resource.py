@@ -26,9 +26,9 @@ from bluegreen.engine.nodes.base import (
     in_sync,
     missing_as_none,
     ownership,
-    tag_value,
     update,
 )
+from bluegreen.model.config import tag_value
 
 if TYPE_CHECKING:
     from bluegreen.engine.context import Context
