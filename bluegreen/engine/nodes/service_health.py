@@ -52,11 +52,19 @@ def task_health(ecs: Any, elbv2: Any, cluster: str, service_name: str) -> TaskHe
     return TaskHealth(False, summary)
 
 
+# The stopCodes of tasks that stopped on their own as they started (ECS API Reference, Task
+# stopCode). Tasks the scheduler stopped while scaling (ServiceSchedulerInitiated) or a person
+# stopped (UserInitiated) say nothing about whether the tasks can start: a service scaled to 0
+# by a stopped destroy, then applied again, has such tasks and must not read as failing.
+FAILED_STOP_CODES = ("TaskFailedToStart", "EssentialContainerExited")
+
+
 def _stopped_reasons(ecs: Any, cluster: str, service_name: str) -> list[str]:
-    """The stop reasons of the service's stopped tasks, newest first."""
+    """The stop reasons of the service's tasks that stopped on their own, newest first."""
     arns = ecs.list_tasks(cluster=cluster, serviceName=service_name, desiredStatus="STOPPED").get("taskArns", [])
     if not arns:
         return []
-    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns[:100]).get("tasks", [])
+    tasks = [t for t in ecs.describe_tasks(cluster=cluster, tasks=arns[:100]).get("tasks", [])
+             if t.get("stopCode") in FAILED_STOP_CODES]
     tasks.sort(key=lambda t: str(t.get("stoppedAt") or t.get("createdAt") or ""), reverse=True)
     return [str(t.get("stoppedReason") or "stopped") for t in tasks]
